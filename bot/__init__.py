@@ -1,0 +1,1 @@
+"""Front ends: the command line, the local console and Discord. The only package that imports discord."""

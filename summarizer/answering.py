@@ -1,0 +1,216 @@
+"""Ask: question → cache → evidence → model → verified, cited answer (or a clear refusal).
+
+The answer cache key is the normalised question, the filters, the corpus version, the
+model and the prompt version, so ingesting anything or changing the model or prompt
+never serves a stale answer. Identical questions arriving together are computed once."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+import time
+
+from store import ReadOnlyStoreError, Store
+from summarizer.evidence import Evidence, assess_support, select_evidence
+from summarizer.lookups import citation
+from summarizer.model_slot import ModelSlot, ModelUnavailable
+from summarizer.results import Answer, QuestionError
+from summarizer.search import Filters, SearchIndex
+from summarizer.text import clean_text, words
+from summarizer.verify import check_answer
+
+log = logging.getLogger(__name__)
+
+PROMPT_VERSION = "2"
+MAX_QUESTION_CHARS = 500
+MAX_ANSWER_WORDS = 80
+MAX_NEW_TOKENS = 96
+PASSAGES_CONSIDERED = 8
+CLOSEST_TOPICS = 3
+SYSTEM_PROMPT = (
+    "You write one- to three-sentence briefings for diplomats, using only the numbered evidence. "
+    "Reuse the evidence's exact words for names, numbers and key phrases. "
+    "End every sentence with the number of the evidence it comes from, like [1]."
+)
+
+
+def normalise_question(question: str) -> str:
+    text = clean_text(question)
+    # Mentions are never part of a question; "@everyone" must not survive into any output.
+    text = re.sub(r"<[@#][!&]?\d+>|@(everyone|here)\b", " ", text)
+    text = clean_text(text)
+    if not text:
+        raise QuestionError("The question is empty. Ask something like: What did Lavrov say about the Quad?")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is {len(text):,} characters long; please keep it under "
+                            f"{MAX_QUESTION_CHARS} characters.")
+    if not any(len(w) > 1 or w.isdigit() for w in words(text)):
+        raise QuestionError("The question has no words to search for. Ask in words, e.g. "
+                            "What did Jaishankar say about Ukraine?")
+    return text
+
+
+def cache_key(question: str, filters: Filters, corpus_version: str, model: str) -> str:
+    payload = json.dumps([question.casefold(), filters.key(), corpus_version, model, PROMPT_VERSION])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class Answerer:
+    def __init__(self, store: Store, index: SearchIndex, models: ModelSlot) -> None:
+        self.store = store
+        self.index = index
+        self.models = models
+        self._in_flight: dict[str, asyncio.Future[Answer]] = {}
+        self._background: set[asyncio.Task] = set()
+
+    async def ask(self, question: str, filters: Filters = Filters(), *, use_cache: bool = True) -> Answer:
+        started = time.perf_counter()
+        text = normalise_question(question)
+        key = cache_key(text, filters, await self.store.corpus_version(), self.models.name)
+        if use_cache:
+            hit = await self.store.cached_answer(key)
+            if hit is not None:
+                answer = Answer.from_dict(hit | {"cached": True, "question": question,
+                                                 "timings_ms": {"total": _ms_since(started)}})
+                self._log_in_background(answer)
+                return answer
+        if key in self._in_flight:
+            return await asyncio.shield(self._in_flight[key])
+        future = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            answer, cacheable = await self._compute(question, text, filters, started)
+            if use_cache and cacheable:
+                await self._cache(key, text, answer)
+            future.set_result(answer)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it, no "never retrieved" warning
+            raise
+        finally:
+            del self._in_flight[key]
+        self._log_in_background(answer)
+        return answer
+
+    async def _compute(self, question: str, text: str, filters: Filters, started: float) -> tuple[Answer, bool]:
+        ranked, query_vector = await self.index.rank(text, filters=filters, limit=PASSAGES_CONSIDERED)
+        evidence = await select_evidence(self.store, text, query_vector, ranked, self.index.articles)
+        retrieve_ms = _ms_since(started)
+        support = assess_support(text, query_vector, evidence)
+        timings = {"retrieve": retrieve_ms, "generate": 0.0, "prefill": 0.0, "decode": 0.0}
+        if not support.enough:
+            log.info("refused %r: cosine %.2f, key coverage %.2f, missing %s",
+                     text, support.best_cosine, support.key_coverage, support.missing)
+            topics = list(dict.fromkeys(self.index.articles[r.article_id].title for r in ranked))
+            return self._answer(question, _refusal_text(filters), "refused", [], timings, started,
+                                topics[:CLOSEST_TOPICS]), True
+        try:
+            generation = await self.models.generate(build_messages(text, evidence), MAX_NEW_TOKENS)
+        except ModelUnavailable as exc:
+            log.warning("answering extractively: %s", exc)
+            body, cited = extractive_answer(evidence)
+            return self._answer(question, body, "extractive", cited, timings, started), False
+        timings.update(generate=generation.prefill_ms + generation.decode_ms,
+                       prefill=generation.prefill_ms, decode=generation.decode_ms)
+        body, cited = verified_answer(generation.text, evidence)
+        mode = "generated" if body else "extractive"
+        if not body:
+            body, cited = extractive_answer(evidence)
+        return self._answer(question, body, mode, cited, timings, started), True
+
+    def _answer(self, question: str, body: str, mode: str, cited: list[Evidence], timings: dict[str, float],
+                started: float, topics: list[str] | None = None) -> Answer:
+        citations = [citation(n, e.sentence, e.passage, e.article) for n, e in enumerate(cited, 1)]
+        timings = {k: round(v, 1) for k, v in timings.items()} | {"total": _ms_since(started)}
+        return Answer(question=question, answer=body, mode=mode, cached=False, citations=citations,
+                      model=self.models.name, timings_ms=timings, closest_topics=topics or [])
+
+    async def _cache(self, key: str, text: str, answer: Answer) -> None:
+        try:
+            await self.store.cache_answer(key, text, answer.to_dict())
+        except ReadOnlyStoreError as exc:
+            log.warning("answer not cached: %s", exc)
+
+    def _log_in_background(self, answer: Answer) -> None:
+        """Statistics are not worth delaying an answer for; write them after replying."""
+        task = asyncio.ensure_future(self._log(answer))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _log(self, answer: Answer) -> None:
+        try:
+            await self.store.log_ask(answer.mode, answer.cached, answer.timings_ms["total"])
+        except ReadOnlyStoreError:
+            pass  # statistics are optional on a read-only disk
+
+
+def build_messages(question: str, evidence: list[Evidence]) -> list[dict[str, str]]:
+    lines = "\n".join(f"[{n}] {e.sentence.text}" for n, e in enumerate(evidence, 1))
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": f"Evidence:\n{lines}\n\nQuestion: {question}"},
+    ]
+
+
+def verified_answer(generated: str, evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
+    """The generated sentences that pass verification, renumbered against the evidence they cite."""
+    checked = check_answer(generated, [e.sentence.text for e in evidence])
+    for dropped in (c for c in checked if not c.supported):
+        log.info("dropped unsupported sentence (%s): %r", dropped.problem, dropped.text)
+    kept = [c for c in checked if c.supported]
+    cited: list[Evidence] = []
+    sentences = []
+    word_count = 0
+    for claim in kept:
+        count = len(words(claim.text))
+        if sentences and word_count + count > MAX_ANSWER_WORDS:
+            break
+        word_count += count
+        numbers = []
+        for n in claim.cites:
+            if evidence[n - 1] not in cited:
+                cited.append(evidence[n - 1])
+            numbers.append(cited.index(evidence[n - 1]) + 1)
+        sentences.append(_with_markers(claim.text, numbers))
+    return " ".join(sentences), cited
+
+
+def extractive_answer(evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
+    """The most relevant evidence sentences, verbatim, within the word budget."""
+    chosen: list[Evidence] = []
+    word_count = 0
+    for item in sorted(evidence, key=lambda e: -e.relevance)[:2]:
+        count = len(words(item.sentence.text))
+        if chosen and word_count + count > MAX_ANSWER_WORDS:
+            break
+        chosen.append(item)
+        word_count += count
+    body = " ".join(_with_markers(_trim(e.sentence.text), [n]) for n, e in enumerate(chosen, 1))
+    return body, chosen
+
+
+def _trim(sentence: str) -> str:
+    tokens = sentence.split()
+    if len(tokens) <= MAX_ANSWER_WORDS:
+        return sentence
+    return " ".join(tokens[:MAX_ANSWER_WORDS]) + " …"
+
+
+def _with_markers(sentence: str, numbers: list[int]) -> str:
+    markers = "".join(f"[{n}]" for n in numbers)
+    stripped = sentence.rstrip()
+    if stripped.endswith((".", "!", "?")):
+        return f"{stripped[:-1]} {markers}{stripped[-1]}"
+    return f"{stripped} {markers}"
+
+
+def _refusal_text(filters: Filters) -> str:
+    scope = " in the selected date range or outlet" if filters.active else ""
+    return f"The briefing corpus has nothing on that{scope}."
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

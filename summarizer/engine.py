@@ -1,0 +1,146 @@
+"""The briefing engine: the one object front ends talk to.
+
+It owns the store, the embedder, the search index and the answer model. Everything slow
+(embedding, generation, index building) runs in worker threads, so an event loop that
+awaits these methods keeps beating."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from store import Store
+from summarizer.answering import Answerer
+from summarizer.model_slot import ModelSlot
+from summarizer.digest import build_digest
+from summarizer.embeddings import Embedder
+from summarizer.generation import Generator
+from summarizer.ingest import IngestReport, ingest
+from summarizer.lookups import article_brief, find_quotes, source_infos, timeline
+from summarizer.results import (
+    Answer,
+    ArticleBrief,
+    Digest,
+    Quote,
+    SearchHit,
+    SourceInfo,
+    TimelineEvent,
+)
+from summarizer.search import Filters, SearchIndex
+
+log = logging.getLogger(__name__)
+UPLOAD_FOLDER = "uploads"
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    db_path: Path
+    corpus_dir: Path
+    model: str = "default"  # "default", "smollm2", a .gguf file or a model folder
+    runtime: str = "auto"  # "auto", "llama.cpp" or "transformers"
+    model_cache: Path = Path("data/models")
+    generation_timeout_s: float = 60.0
+    max_concurrent_generations: int = 1
+    read_only: bool = False
+
+
+class Engine:
+    def __init__(self, config: EngineConfig, store: Store, embedder: Embedder, models: ModelSlot) -> None:
+        self.config = config
+        self.store = store
+        self.embedder = embedder
+        self.index = SearchIndex(store, embedder)
+        self.answerer = Answerer(store, self.index, models)
+        self._ingest_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls,
+        config: EngineConfig,
+        *,
+        generator: Generator | None = None,
+        generator_factory: Callable[[], Generator] | None = None,
+        embedder: Embedder | None = None,
+    ) -> "Engine":
+        """Open the store (raises StoreError subclasses for corrupt/read-only files).
+
+        ``generator`` injects a ready model (tests, benchmarks); otherwise the model named in
+        the config is loaded on first use, in a worker thread."""
+        store = await Store.open(config.db_path, read_only=config.read_only)
+        models = ModelSlot(
+            spec=config.model, runtime=config.runtime, cache_dir=config.model_cache,
+            generator=generator, factory=generator_factory,
+            timeout_s=config.generation_timeout_s, concurrency=config.max_concurrent_generations,
+        )
+        return cls(config, store, embedder or Embedder(), models)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def warm_up(self, *, model: bool = True) -> None:
+        """Load the embedder, the index and (optionally) the answer model before the first question."""
+        await asyncio.to_thread(self.embedder.load)
+        await self.index.refresh()
+        if model:
+            await self.answerer.models.load()
+
+    # -- corpus ---------------------------------------------------------------------------
+
+    async def ingest(self, paths: Sequence[Path] | None = None, *, prune: bool = False,
+                     progress: bool = False) -> IngestReport:
+        async with self._ingest_lock:
+            report = await ingest(self.store, self.embedder, list(paths or [self.config.corpus_dir]),
+                                  prune=prune, progress=progress)
+        if report.changed:
+            await self.index.refresh()
+        return report
+
+    async def ingest_upload(self, filename: str, data: bytes) -> IngestReport:
+        """Save an uploaded article under the corpus folder and ingest it (the file is the record)."""
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(filename).name).strip("._") or "upload"
+        if not safe.endswith(".txt"):
+            safe += ".txt"
+        folder = self.config.corpus_dir / UPLOAD_FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / safe
+        tmp = target.with_suffix(".part")
+        await asyncio.to_thread(tmp.write_bytes, data)
+        report = await self.ingest([tmp.rename(target)])
+        if report.failed:
+            target.unlink(missing_ok=True)
+        return report
+
+    async def sources(self) -> list[SourceInfo]:
+        return await source_infos(self.store)
+
+    async def article(self, id_or_title: str) -> ArticleBrief | None:
+        return await article_brief(self.store, id_or_title)
+
+    # -- questions ------------------------------------------------------------------------
+
+    async def search(self, query: str, *, k: int = 5, since: str | None = None, until: str | None = None,
+                     source: str | None = None) -> list[SearchHit]:
+        return await self.index.search(query, k=k, filters=Filters(since, until, source))
+
+    async def ask(self, question: str, *, since: str | None = None, until: str | None = None,
+                  source: str | None = None, use_cache: bool = True) -> Answer:
+        """Raises QuestionError for a question that cannot be asked; otherwise always answers
+        (generated, extractive or refused)."""
+        return await self.answerer.ask(question, Filters(since, until, source), use_cache=use_cache)
+
+    async def quotes(self, speaker: str, topic: str | None = None, *, limit: int = 5) -> list[Quote]:
+        return await find_quotes(self.store, self.index, speaker, topic, limit=limit)
+
+    async def timeline(self, topic: str, *, limit: int = 10) -> list[TimelineEvent]:
+        return await timeline(self.store, self.index, topic, limit=limit)
+
+    async def digest(self, day: str | None = None) -> Digest:
+        """The digest for ``day`` (YYYY-MM-DD); default the latest day with articles."""
+        return await build_digest(self.store, day)
+
+    async def stats(self) -> dict:
+        return await self.store.ask_stats() | {"model": self.answerer.models.name}

@@ -1,0 +1,147 @@
+"""From ranked passages to the few sentences an answer may rest on, and whether they suffice.
+
+Sentences are scored by cosine to the question plus how much of the question's
+vocabulary (weighted by rarity in the corpus) they contain, then picked with MMR so the
+evidence does not repeat itself.
+
+Refusal is a calibrated threshold on the evidence, not a keyword list. The question's key
+terms — names, numbers, dates — must be found in the articles the evidence comes from
+(text or metadata), and the best sentence must be close enough in meaning. Thresholds
+were set on the development questions (../shared/eval), where out-of-scope questions are
+often near misses: the same people at another event, so a date the articles do not
+mention is decisive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from store import Article, Passage, Sentence, Store
+from summarizer.search import Ranked
+from summarizer.text import STOPWORDS, content_words, stem, word_forms, words
+
+EVIDENCE_SENTENCES = 4
+MMR_LAMBDA = 0.7
+LEXICAL_WEIGHT = 0.35
+MIN_SENTENCE_WORDS = 5
+MIN_COSINE = 0.30
+MIN_KEY_COVERAGE = 0.75
+MONTHS = {m.lower() for m in ("January February March April May June July August September October November"
+                              " December").split()}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    sentence: Sentence
+    passage: Passage
+    article: Article
+    relevance: float
+
+
+@dataclass(frozen=True)
+class Support:
+    enough: bool
+    best_cosine: float
+    key_coverage: float
+    missing: tuple[str, ...]  # key terms of the question the evidence lacks
+
+
+async def select_evidence(store: Store, question: str, query_vector: np.ndarray, ranked: list[Ranked],
+                          articles: dict[str, Article], limit: int = EVIDENCE_SENTENCES) -> list[Evidence]:
+    passages = await store.passages([r.passage_id for r in ranked])
+    candidates = [s for s in await store.sentences_of(list(passages)) if len(words(s.text)) >= MIN_SENTENCE_WORDS]
+    if not candidates:
+        return []
+    weights = await term_weights(store, question)
+    vectors = np.vstack([s.embedding for s in candidates])
+    relevance = vectors @ query_vector + LEXICAL_WEIGHT * np.array(
+        [_weighted_coverage(weights, word_forms(s.text)) for s in candidates])
+    chosen = _mmr(relevance, vectors, limit)
+    return [Evidence(candidates[i], passages[candidates[i].passage_id], articles[candidates[i].article_id],
+                     float(relevance[i])) for i in chosen]
+
+
+async def term_weights(store: Store, question: str) -> dict[str, float]:
+    """IDF of each content word of the question over the corpus's passages."""
+    terms = sorted(set(content_words(question)))
+    if not terms:
+        return {}
+    counts = await store.term_document_counts(terms)
+    total = max(1, await store.passage_count())
+    return {t: math.log((total + 1) / (counts.get(t, 0) + 1)) + 1.0 for t in terms}
+
+
+def _weighted_coverage(weights: dict[str, float], forms: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in forms) / total if total else 0.0
+
+
+def _mmr(relevance: np.ndarray, vectors: np.ndarray, limit: int) -> list[int]:
+    chosen: list[int] = []
+    remaining = list(range(len(relevance)))
+    while remaining and len(chosen) < limit:
+        if chosen:
+            redundancy = (vectors[remaining] @ vectors[chosen].T).max(axis=1)
+        else:
+            redundancy = np.zeros(len(remaining))
+        scores = MMR_LAMBDA * relevance[remaining] - (1 - MMR_LAMBDA) * redundancy
+        pick = remaining[int(np.argmax(scores))]
+        chosen.append(pick)
+        remaining.remove(pick)
+    return chosen
+
+
+def assess_support(question: str, query_vector: np.ndarray, evidence: list[Evidence]) -> Support:
+    if not evidence:
+        return Support(False, 0.0, 0.0, ())
+    best_cosine = max(float(e.sentence.embedding @ query_vector) for e in evidence)
+    known = set()
+    for article in {e.article.id: e.article for e in evidence}.values():
+        known |= _article_forms(article)
+    keys = key_terms(question)
+    missing = tuple(k for k in keys if not _term_known(k, known))
+    coverage = 1.0 - len(missing) / len(keys) if keys else 1.0
+    dates_missing = any(_is_temporal(k) for k in missing)
+    enough = best_cosine >= MIN_COSINE and coverage >= MIN_KEY_COVERAGE and not dates_missing
+    return Support(enough, best_cosine, coverage, missing)
+
+
+def key_terms(question: str) -> list[str]:
+    """Names, numbers and dates: capitalised words not opening the question, and anything with a digit."""
+    terms = []
+    tokens = list(re.finditer(r"[^\W_]+(?:[-'’.+][^\W_]+)*", question))
+    for i, match in enumerate(tokens):
+        token = re.sub(r"['’]s$", "", match.group(0))
+        lower = token.lower()
+        has_digit = any(ch.isdigit() for ch in token)
+        capitalised = token[:1].isupper() and i > 0
+        if lower in STOPWORDS and not has_digit:
+            continue
+        if has_digit or capitalised:
+            terms.append(token)
+    return list(dict.fromkeys(terms))
+
+
+def _article_forms(article: Article) -> set[str]:
+    forms = word_forms(f"{article.title} {article.source or ''} {article.body}")
+    if article.published:
+        day = dt.date.fromisoformat(article.published)
+        forms |= {day.strftime("%B").lower(), str(day.year), str(day.day)}
+    return forms
+
+
+def _term_known(term: str, forms: set[str]) -> bool:
+    lower = term.lower()
+    if lower in forms or stem(term) in forms:
+        return True
+    parts = [p for p in re.split(r"[-.+]", lower) if p]
+    return len(parts) > 1 and all(p in forms or stem(p) in forms for p in parts)
+
+
+def _is_temporal(term: str) -> bool:
+    lower = term.lower()
+    return lower in MONTHS or bool(re.fullmatch(r"(19|20)\d\d", lower))

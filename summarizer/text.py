@@ -1,0 +1,57 @@
+"""Small word-level helpers shared by retrieval, refusal and verification."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from summarizer.documents import split_sentences
+
+WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+QUESTION_WORDS = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "did", "does",
+                  "do", "say", "said", "tell", "according", "has", "have", "is", "was", "were", "are"}
+STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | QUESTION_WORDS
+
+
+def clean_text(text: str) -> str:
+    """NFKC, without invisible and direction-override characters, whitespace collapsed."""
+    text = INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer: possessives and plural -s only, so names stay intact."""
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w.lower() not in STOPWORDS]
+
+
+def word_forms(text: str) -> set[str]:
+    """Every word of ``text`` lower-cased and stemmed, plus the parts of hyphenated words."""
+    forms = set()
+    for w in words(text):
+        forms.add(stem(w))
+        forms.add(w.lower())
+        if "-" in w or "." in w:
+            forms.update(stem(part) for part in re.split(r"[-.]", w) if part)
+    return forms
+
+
+def sentences_of(text: str) -> list[str]:
+    return [span.text for span in split_sentences(text)]
