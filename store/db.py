@@ -113,15 +113,16 @@ def _vector(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.float32)
 
 
-def _fts_query(text: str) -> str:
-    """Turn free text into an FTS5 OR-query of quoted terms, so user input is never parsed as FTS syntax."""
+def _fts_query(text: str, match_all: bool = False) -> str:
+    """Turn free text into an FTS5 query of quoted terms (OR, or AND with ``match_all``),
+    so user input is never parsed as FTS syntax."""
     terms = []
     for raw in text.replace('"', " ").split():
         word = "".join(ch for ch in raw if ch.isalnum() or ch in "-'")
         word = word.strip("-'")
         if len(word) > 1 or word.isdigit():
             terms.append(f'"{word}"')
-    return " OR ".join(terms)
+    return (" AND " if match_all else " OR ").join(terms)
 
 
 class Store:
@@ -304,9 +305,9 @@ class Store:
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         return VectorMatrix(ids, vectors)
 
-    async def fts_passages(self, text: str, limit: int) -> list[tuple[int, float]]:
+    async def fts_passages(self, text: str, limit: int, *, match_all: bool = False) -> list[tuple[int, float]]:
         """(passage id, BM25 score; higher is better) for the lexical half of hybrid search."""
-        query = _fts_query(text)
+        query = _fts_query(text, match_all)
         if not query:
             return []
         rows = await self._db.execute_fetchall(

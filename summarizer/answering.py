@@ -28,7 +28,7 @@ PROMPT_VERSION = "2"
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_WORDS = 80
 MAX_NEW_TOKENS = 96
-PASSAGES_CONSIDERED = 8
+PASSAGES_CONSIDERED = 20
 CLOSEST_TOPICS = 3
 SYSTEM_PROMPT = (
     "You write one- to three-sentence briefings for diplomats, using only the numbered evidence. "
@@ -133,6 +133,11 @@ class Answerer:
             await self.store.cache_answer(key, text, answer.to_dict())
         except ReadOnlyStoreError as exc:
             log.warning("answer not cached: %s", exc)
+
+    async def drain(self) -> None:
+        """Finish pending statistics writes (before the store closes)."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     def _log_in_background(self, answer: Answer) -> None:
         """Statistics are not worth delaying an answer for; write them after replying."""

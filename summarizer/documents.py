@@ -128,6 +128,8 @@ def _front_matter(text: str) -> tuple[dict, str]:
     except yaml.YAMLError as exc:
         reason = str(exc).splitlines()[0]
         raise ArticleError(f"front matter is not valid YAML ({reason})") from None
+    except ValueError as exc:  # YAML reads 2022-13-45 as a timestamp and fails building the date
+        raise ArticleError(f"front matter has an impossible date ({exc})") from None
     if not isinstance(post.metadata, dict):
         raise ArticleError("front matter is not a mapping of fields")
     return dict(post.metadata), post.content

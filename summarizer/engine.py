@@ -79,6 +79,7 @@ class Engine:
         return cls(config, store, embedder or Embedder(), models)
 
     async def close(self) -> None:
+        await self.answerer.drain()
         await self.store.close()
 
     async def warm_up(self, *, model: bool = True) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from store import Article, Store, VectorMatrix
 from summarizer.embeddings import Embedder
 from summarizer.results import SearchHit
+from summarizer.text import STOPWORDS, words
 
 RRF_K = 60  # the usual constant: damps the head so neither list dominates
 CANDIDATES = 50
@@ -90,16 +91,21 @@ class SearchIndex:
         return (await asyncio.to_thread(self.embedder.encode, [text]))[0]
 
     async def rank(self, query: str, *, filters: Filters = Filters(), limit: int = 10,
-                   query_vector: np.ndarray | None = None, min_cosine: float = -1.0) -> tuple[list[Ranked], np.ndarray]:
-        """The fused ranking of passages for ``query`` and the query vector it used."""
+                   query_vector: np.ndarray | None = None, strict: bool = False) -> tuple[list[Ranked], np.ndarray]:
+        """The fused ranking of passages for ``query`` and the query vector it used.
+
+        ``strict`` is for results shown as they are: a passage must then contain every query
+        word or be close in meaning. Answering wants recall instead; evidence is judged later."""
         await self.ensure_fresh()
         vector = query_vector if query_vector is not None else await self.embed(query)
         if not len(self._matrix.ids):
             return [], vector
         allowed = self._allowed_rows(filters)
         cosines = self._matrix.vectors @ vector
-        dense = [row for row in self._top_rows(cosines, allowed, CANDIDATES) if cosines[row] >= min_cosine]
-        lexical = await self._lexical_rows(query, allowed)
+        dense = self._top_rows(cosines, allowed, CANDIDATES)
+        if strict:
+            dense = [row for row in dense if cosines[row] >= SEARCH_MIN_COSINE]
+        lexical = await self._lexical_rows(query, allowed, match_all=strict)
         fused: dict[int, float] = {}
         for ranking in (dense, lexical):
             for rank, row in enumerate(ranking):
@@ -111,7 +117,7 @@ class SearchIndex:
         ], vector
 
     async def search(self, query: str, *, k: int = 5, filters: Filters = Filters()) -> list[SearchHit]:
-        ranked, _ = await self.rank(query, filters=filters, limit=k, min_cosine=SEARCH_MIN_COSINE)
+        ranked, _ = await self.rank(query, filters=filters, limit=k, strict=True)
         passages = await self.store.passages([r.passage_id for r in ranked])
         hits = []
         for r in ranked:
@@ -138,11 +144,13 @@ class SearchIndex:
         top = top[np.argsort(-scores[top])]
         return [int(row) for row in top if np.isfinite(scores[row])]
 
-    async def _lexical_rows(self, query: str, allowed: np.ndarray | None) -> list[int]:
+    async def _lexical_rows(self, query: str, allowed: np.ndarray | None, match_all: bool) -> list[int]:
         # Filters are applied after the FTS query, so fetch extra rows when filtering.
         limit = CANDIDATES * (8 if allowed is not None else 1)
         rows = []
-        for passage_id, _ in await self.store.fts_passages(query, limit):
+        if match_all:  # "what did ... say" must not be required words
+            query = " ".join(w for w in words(query) if w.lower() not in STOPWORDS) or query
+        for passage_id, _ in await self.store.fts_passages(query, limit, match_all=match_all):
             row = self._row_of.get(passage_id)
             if row is not None and (allowed is None or allowed[row]):
                 rows.append(row)

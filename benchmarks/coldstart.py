@@ -1,0 +1,59 @@
+"""Cold start: a fresh `briefbot ask --no-cache` against a fresh process that only imports
+llama.cpp and loads the same model. Both are timed from spawn to exit by the parent and
+alternate, so each of our runs sits next to a baseline run under the same machine load.
+The model file is in the OS page cache by then (earlier figures read it): this is a
+restart, not the first boot after power-on."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from benchmarks.measures import ChildRun, latency, ratio, run_child
+from benchmarks.runtimes import CONTEXT_TOKENS
+from summarizer.generation import _cpu_count
+
+TIMEOUT_S = 600
+
+
+def measure(runs: int, question: str, model_path: Path, env: dict[str, str], cwd: Path) -> dict:
+    ours: list[ChildRun] = []
+    baseline: list[ChildRun] = []
+    for _ in range(runs):
+        ours.append(_checked(run_child(_ask_argv(question), env=env, cwd=cwd, timeout_s=TIMEOUT_S)))
+        baseline.append(_checked(run_child(_load_argv(model_path), env=env, cwd=cwd, timeout_s=TIMEOUT_S)))
+    answer = json.loads(ours[-1].stdout)
+    ours_ms = latency([r.wall_ms for r in ours])
+    baseline_ms = latency([r.wall_ms for r in baseline])
+    return {
+        "ours": ours_ms,
+        "baseline": baseline_ms,
+        "ratio_p50": ratio(ours_ms["p50_ms"], baseline_ms["p50_ms"]),
+        "mode": answer["mode"],
+        "answer_timings_ms": answer["timings_ms"],
+        "model": answer["model"],
+        "peak_rss_mb": max(r.peak_rss_mb for r in ours),
+        "baseline_peak_rss_mb": max(r.peak_rss_mb for r in baseline),
+    }
+
+
+def _ask_argv(question: str) -> list[str]:
+    """Exactly what the `briefbot` console script runs."""
+    return [sys.executable, "-m", "bot.cli", "ask", question, "--json", "--no-cache"]
+
+
+def _load_argv(model_path: Path) -> list[str]:
+    threads = _cpu_count()
+    code = (
+        "import llama_cpp\n"
+        f"llama_cpp.Llama(model_path={str(model_path)!r}, n_ctx={CONTEXT_TOKENS}, n_threads={threads}, "
+        f"n_threads_batch={threads}, verbose=False)\n"
+    )
+    return [sys.executable, "-c", code]
+
+
+def _checked(run: ChildRun) -> ChildRun:
+    if not run.ok:
+        raise RuntimeError(f"cold-start process failed ({run.failure()})")
+    return run

@@ -1,0 +1,203 @@
+"""Daily digests: `/digest`, subscriptions, and the scheduler that posts them.
+
+A channel subscribed at 08:00 Europe/Paris gets, each local day, the digest of the previous
+day's articles: a day's coverage is complete only once it is over, so posting yesterday
+never skips late articles, whatever the posting time.
+
+Deliveries are claimed in the store before sending and released when sending fails, so
+after a restart the bot neither repeats a day nor skips it: a digest whose time passed
+while the bot was down is posted on the first check after start, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+import zoneinfo
+from typing import Callable
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot import render
+from bot.cogs.common import MAX_CHOICES, IsoDate, UserFacingError, admin_only, send_pages
+from store import Subscription
+from summarizer.engine import Engine
+from summarizer.results import Digest
+
+log = logging.getLogger(__name__)
+CHECK_EVERY_S = 30
+RETRY_FAILED_AFTER = dt.timedelta(minutes=10)
+_POST_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def parse_post_time(text: str) -> str:
+    match = _POST_TIME.match(text.strip())
+    if not match:
+        raise UserFacingError(f"“{render.escape(text)}” is not a time of day; use HH:MM (24-hour), e.g. 08:00.")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def parse_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name.strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise UserFacingError(f"“{render.escape(name)}” is not a time zone; use an IANA name such as "
+                              "Europe/Paris, Asia/Kolkata or UTC.") from None
+    return name.strip()
+
+
+@functools.cache
+def _timezone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def due_day(sub: Subscription, now: dt.datetime) -> str | None:
+    """The subscriber's local date when today's posting time has passed, else None."""
+    local = now.astimezone(zoneinfo.ZoneInfo(sub.timezone))
+    if local.strftime("%H:%M") < sub.post_time:
+        return None
+    return local.date().isoformat()
+
+
+def digest_date_for(local_day: str) -> str:
+    """The corpus day a delivery on ``local_day`` summarises: the day before."""
+    return (dt.date.fromisoformat(local_day) - dt.timedelta(days=1)).isoformat()
+
+
+class DigestCog(commands.Cog):
+    def __init__(self, bot: commands.Bot, engine: Engine, *, clock: Clock = utc_now,
+                 post_empty_days: bool = False, schedule: bool = True) -> None:
+        self.bot = bot
+        self.engine = engine
+        self.store = engine.store
+        self.clock = clock
+        self.post_empty_days = post_empty_days
+        self.schedule = schedule
+        self._failed_until: dict[int, dt.datetime] = {}
+
+    async def cog_load(self) -> None:
+        if self.schedule:
+            self.delivery_loop.start()
+
+    async def cog_unload(self) -> None:
+        self.delivery_loop.cancel()
+
+    # -- commands -----------------------------------------------------------------------------
+
+    @app_commands.command(name="digest", description="The digest for a day (default: the latest day with articles)")
+    @app_commands.describe(date="The day, YYYY-MM-DD")
+    async def digest(self, interaction: discord.Interaction, date: IsoDate | None = None) -> None:
+        await interaction.response.defer(thinking=True)
+        await send_pages(interaction, render.digest_embeds(await self.engine.digest(date)))
+
+    @app_commands.command(name="digest-subscribe", description="Post the daily digest in a channel at a local time")
+    @app_commands.describe(channel="Where to post", time="Local time of day, HH:MM (24-hour)",
+                           timezone="IANA time zone, e.g. Europe/Paris")
+    @app_commands.guild_only()
+    @admin_only()
+    async def subscribe(self, interaction: discord.Interaction, channel: discord.TextChannel, time: str,
+                        timezone: str) -> None:
+        post_time, zone = parse_post_time(time), parse_timezone(timezone)
+        me = channel.guild.me
+        allowed = channel.permissions_for(me) if me else discord.Permissions.none()
+        if not (allowed.send_messages and allowed.embed_links):
+            raise UserFacingError(f"I cannot post in {channel.mention}: I need Send Messages and Embed Links there.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.store.subscribe(Subscription(channel.id, channel.guild.id, post_time, zone),
+                                   created_by=interaction.user.id)
+        await interaction.followup.send(
+            f"{channel.mention} will get the digest of the previous day's news every day at {post_time} ({zone}).",
+            ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+
+    @subscribe.autocomplete("timezone")
+    async def _timezone_autocomplete(self, interaction: discord.Interaction,
+                                     current: str) -> list[app_commands.Choice[str]]:
+        wanted = current.casefold().replace(" ", "_")
+        names = [n for n in _timezone_names() if wanted in n.casefold()]
+        return [app_commands.Choice(name=n, value=n) for n in names[:MAX_CHOICES]]
+
+    @app_commands.command(name="digest-unsubscribe", description="Stop posting the daily digest in a channel")
+    @app_commands.describe(channel="The channel to stop posting in")
+    @app_commands.guild_only()
+    @admin_only()
+    async def unsubscribe(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        removed = await self.store.unsubscribe(channel.id)
+        text = (f"{channel.mention} will no longer get the daily digest." if removed
+                else f"{channel.mention} was not subscribed.")
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    @tasks.loop(seconds=CHECK_EVERY_S)
+    async def delivery_loop(self) -> None:
+        try:
+            await self.deliver_due_digests()
+        except Exception:  # an exception would end the loop for good
+            log.exception("checking for due digests failed")
+
+    @delivery_loop.before_loop
+    async def _wait_until_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def deliver_due_digests(self) -> list[int]:
+        """Post every digest whose time has come and that has not gone out; returns the channels posted to."""
+        now = self.clock()
+        digests: dict[str, Digest] = {}  # built once per check, shared by every channel that needs it
+        posted = []
+        for sub in await self.store.subscriptions():
+            day = self._due(sub, now)
+            if day is None or await self.store.delivered(sub.channel_id, day):
+                continue
+            digest_date = digest_date_for(day)
+            if digest_date not in digests:
+                digests[digest_date] = await self.engine.digest(digest_date)
+            if await self._deliver(sub, day, digests[digest_date], now):
+                posted.append(sub.channel_id)
+        return posted
+
+    def _due(self, sub: Subscription, now: dt.datetime) -> str | None:
+        if now < self._failed_until.get(sub.channel_id, now):
+            return None
+        try:
+            return due_day(sub, now)
+        except zoneinfo.ZoneInfoNotFoundError:
+            log.error("subscription for channel %s has an unknown time zone %r", sub.channel_id, sub.timezone)
+            return None
+
+    async def _deliver(self, sub: Subscription, day: str, digest: Digest, now: dt.datetime) -> bool:
+        if not await self.store.claim_delivery(sub.channel_id, day, digest.date):
+            return False
+        if not digest.stories and not self.post_empty_days:
+            await self.store.confirm_delivery(sub.channel_id, day, None)  # the day is handled: nothing to say
+            return False
+        try:
+            message_id = await self._post(sub.channel_id, digest)
+        except (discord.HTTPException, LookupError) as exc:
+            await self.store.release_delivery(sub.channel_id, day)
+            self._failed_until[sub.channel_id] = now + RETRY_FAILED_AFTER
+            log.warning("digest for channel %s not delivered (will retry): %s", sub.channel_id, exc)
+            return False
+        self._failed_until.pop(sub.channel_id, None)
+        await self.store.confirm_delivery(sub.channel_id, day, message_id)
+        log.info("digest of %s delivered to channel %s", digest.date, sub.channel_id)
+        return True
+
+    async def _post(self, channel_id: int, digest: Digest) -> int:
+        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise LookupError(f"channel {channel_id} cannot receive messages")
+        first_id = None
+        for batch in render.message_batches(render.digest_embeds(digest)):
+            message = await channel.send(embeds=batch, allowed_mentions=render.NO_MENTIONS)
+            first_id = first_id or message.id
+        return first_id

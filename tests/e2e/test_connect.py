@@ -1,0 +1,54 @@
+"""Connecting: `briefbot run` logs in, identifies with the intents it needs and keeps
+beating; slash commands are registered by `briefbot sync`, never on connect."""
+
+from __future__ import annotations
+
+from tests.e2e.discord_double import DiscordDouble
+from tests.e2e.harness import bot_env, run_cli
+
+ADMIN_COMMANDS = {"ingest", "digest-subscribe", "digest-unsubscribe"}
+MANAGE_GUILD = str(1 << 5)
+
+
+async def test_sync_registers_valid_commands_without_connecting(double: DiscordDouble, files, figures):
+    env = bot_env(double, files)
+    code, out, err = await run_cli(["sync", "--guild", double.guild.id], env, files.home)
+    assert code == 0, err
+    assert "synced" in out and "Traceback" not in err
+
+    commands = double.rest.commands[double.guild.id]
+    names = {c["name"] for c in commands}
+    assert {"ask", "search", "digest", "ingest"} <= names
+    # Admin commands are hidden from members by default (the bot also checks at run time).
+    for command in commands:
+        expected = MANAGE_GUILD if command["name"] in ADMIN_COMMANDS else None
+        assert command["default_member_permissions"] == expected, command["name"]
+    assert not [r for r in double.requests if r.route == "/gateway"], "sync opened a gateway connection"
+    assert all(r.authorized for r in double.requests)
+
+    code, out, err = await run_cli(["sync"], env, files.home)
+    assert code == 0, err
+    assert {c["name"] for c in double.rest.commands[None]} == names
+    assert len([r for r in double.requests if r.method == "PUT"]) == 2
+    figures.update(commands=len(commands))
+
+
+async def test_run_identifies_and_keeps_beating(double: DiscordDouble, launch, figures):
+    bot = await launch()
+    conn = double.gateway.live
+    assert conn.how == "identify" and conn.compress == "zlib-stream" and conn.query["v"] == "10"
+    identify = next(f for f in double.frames if f.op == 2)
+    assert identify.d["token"] == "<redacted>"  # the token itself was checked by the double
+    intents = identify.d["intents"]
+    assert intents & (1 << 0) and intents & (1 << 9) and intents & (1 << 15)  # guilds, messages, content
+    assert not intents & (1 << 1), "the privileged members intent is not needed"
+
+    first = [r.path for r in double.requests][:4]
+    assert first == ["/users/@me", "/oauth2/applications/@me", "/gateway/bot", "/gateway"]
+    assert not [r for r in double.requests if r.method == "PUT"], "commands synced on connect"
+
+    await double.wait_for(lambda: len(conn.heartbeats) >= 6, 10, "heartbeats")
+    assert all(f.op == 11 for f in double.frames if f.direction == "out" and f.op not in (0, 10))
+    figures.update(connect_s=conn.opened_at - bot.started_at,
+                   max_heartbeat_late_s=double.gateway.max_heartbeat_lateness())
+    assert "Traceback" not in bot.log
