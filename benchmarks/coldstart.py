@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.measures import ChildRun, latency, ratio, run_child
-from benchmarks.runtimes import CONTEXT_TOKENS
-from summarizer.generation import _cpu_count
+from benchmarks.runtimes import CONTEXT_TOKENS, engine_threads
 
 TIMEOUT_S = 600
 
@@ -44,7 +43,7 @@ def _ask_argv(question: str) -> list[str]:
 
 
 def _load_argv(model_path: Path) -> list[str]:
-    threads = _cpu_count()
+    threads = engine_threads()
     code = (
         "import llama_cpp\n"
         f"llama_cpp.Llama(model_path={str(model_path)!r}, n_ctx={CONTEXT_TOKENS}, n_threads={threads}, "

@@ -23,11 +23,16 @@ from summarizer.models import ModelFile, resolve_model
 CONTEXT_TOKENS = 2048  # load_generator's default, which the engine uses
 
 
+def engine_threads() -> int:
+    """The thread count load_generator gives the engine's model: the raw runs use the same."""
+    return _cpu_count()
+
+
 def raw_llama_cpp(params: dict) -> dict:
     import llama_cpp
 
     model = _model(params)
-    threads = _cpu_count()
+    threads = engine_threads()
     llm = llama_cpp.Llama(model_path=str(model.path), n_ctx=CONTEXT_TOKENS, n_threads=threads,
                           n_threads_batch=threads, seed=SEED, verbose=False)
     generations = [_llama_stream(llm, c["messages"], c["max_tokens"]) for c in params["calls"]]

@@ -153,7 +153,7 @@ async def test_show_evidence_reveals_the_passages_only_to_the_clicker(bot, alice
 
 
 async def test_a_channel_the_bot_cannot_post_in_is_logged_not_raised(bot, alice, channel, caplog):
-    await dpytest.set_permission_overrides(channel.guild.me, channel, send_messages=False)
+    await dpytest.set_permission_overrides(channel.guild.default_role, channel, send_messages=False)
 
     with caplog.at_level(logging.WARNING):
         await dpytest.message(f"{mention(bot)} {QUESTION}", member=alice)
