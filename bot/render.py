@@ -340,13 +340,28 @@ def _sources_count(count: int) -> str:
 
 # -- views ------------------------------------------------------------------------------------
 
-class EvidenceView(discord.ui.View):
+class ExpiringView(discord.ui.View):
+    """Buttons that disappear from their message when they stop working (after ``timeout``)."""
+
+    def __init__(self, *, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.message: discord.Message | None = None  # set once the message is sent
+
+    async def on_timeout(self) -> None:
+        if self.message is None:
+            return
+        try:
+            await self.message.edit(view=None)
+        except discord.HTTPException as exc:  # deleted, or the interaction token expired: nothing to tidy
+            log.debug("could not remove expired buttons: %s", exc)
+
+
+class EvidenceView(ExpiringView):
     """A "Show evidence" button that shows the cited passages only to whoever clicks it."""
 
     def __init__(self, answer: Answer, *, timeout: float = EVIDENCE_TIMEOUT_S) -> None:
         super().__init__(timeout=timeout)
         self.answer = answer
-        self.message: discord.Message | None = None
 
     @discord.ui.button(label="Show evidence", style=discord.ButtonStyle.secondary)
     async def show_evidence(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -355,11 +370,8 @@ class EvidenceView(discord.ui.View):
         for batch in batches[1:]:
             await interaction.followup.send(embeds=batch, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    async def on_timeout(self) -> None:
-        await _remove_buttons(self.message)
 
-
-class Pager(discord.ui.View):
+class Pager(ExpiringView):
     """Previous/next buttons over a list of embeds; only the person who asked turns the pages."""
 
     def __init__(self, embeds: Sequence[discord.Embed], owner_id: int, *, timeout: float = PAGER_TIMEOUT_S) -> None:
@@ -367,7 +379,6 @@ class Pager(discord.ui.View):
         self.embeds = list(embeds)
         self.owner_id = owner_id
         self.index = 0
-        self.message: discord.Message | None = None
         self._sync_buttons()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -392,18 +403,6 @@ class Pager(discord.ui.View):
     def _sync_buttons(self) -> None:
         self.previous_page.disabled = self.index == 0
         self.next_page.disabled = self.index >= len(self.embeds) - 1
-
-    async def on_timeout(self) -> None:
-        await _remove_buttons(self.message)
-
-
-async def _remove_buttons(message: discord.Message | None) -> None:
-    if message is None:
-        return
-    try:
-        await message.edit(view=None)
-    except discord.HTTPException as exc:  # deleted or no longer editable: nothing to tidy
-        log.debug("could not remove buttons: %s", exc)
 
 
 # -- plain text (terminal) --------------------------------------------------------------------

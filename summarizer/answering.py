@@ -20,11 +20,11 @@ from summarizer.model_slot import ModelSlot, ModelUnavailable
 from summarizer.results import Answer, QuestionError
 from summarizer.search import Filters, SearchIndex
 from summarizer.text import clean_text, words
-from summarizer.verify import check_answer
+from summarizer.verify import check_answer, citation_numbers
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "2"
+PROMPT_VERSION = "3"
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_WORDS = 80
 MAX_NEW_TOKENS = 96
@@ -33,7 +33,8 @@ CLOSEST_TOPICS = 3
 SYSTEM_PROMPT = (
     "You write one- to three-sentence briefings for diplomats, using only the numbered evidence. "
     "Reuse the evidence's exact words for names, numbers and key phrases. "
-    "End every sentence with the number of the evidence it comes from, like [1]."
+    "End every sentence with the number of the evidence it comes from, "
+    "for example: Lavrov called the Quad an \"Asian NATO\" [2]."
 )
 
 
@@ -118,7 +119,7 @@ class Answerer:
         body, cited = verified_answer(generation.text, evidence)
         mode = "generated" if body else "extractive"
         if not body:
-            body, cited = extractive_answer(evidence)
+            body, cited = extractive_answer(_cited_first(generation.text, evidence))
         return self._answer(question, body, mode, cited, timings, started), True
 
     def _answer(self, question: str, body: str, mode: str, cited: list[Evidence], timings: dict[str, float],
@@ -162,7 +163,7 @@ def build_messages(question: str, evidence: list[Evidence]) -> list[dict[str, st
 
 def verified_answer(generated: str, evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
     """The generated sentences that pass verification, renumbered against the evidence they cite."""
-    checked = check_answer(generated, [e.sentence.text for e in evidence])
+    checked = check_answer(generated, [e.sentence.text for e in evidence], [e.passage.id for e in evidence])
     for dropped in (c for c in checked if not c.supported):
         log.info("dropped unsupported sentence (%s): %r", dropped.problem, dropped.text)
     kept = [c for c in checked if c.supported]
@@ -184,10 +185,10 @@ def verified_answer(generated: str, evidence: list[Evidence]) -> tuple[str, list
 
 
 def extractive_answer(evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
-    """The most relevant evidence sentences, verbatim, within the word budget."""
+    """The first evidence sentences (most relevant first), verbatim, within the word budget."""
     chosen: list[Evidence] = []
     word_count = 0
-    for item in sorted(evidence, key=lambda e: -e.relevance)[:2]:
+    for item in evidence[:2]:
         count = len(words(item.sentence.text))
         if chosen and word_count + count > MAX_ANSWER_WORDS:
             break
@@ -195,6 +196,13 @@ def extractive_answer(evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
         word_count += count
     body = " ".join(_with_markers(_trim(e.sentence.text), [n]) for n, e in enumerate(chosen, 1))
     return body, chosen
+
+
+def _cited_first(generated: str, evidence: list[Evidence]) -> list[Evidence]:
+    """When nothing the model wrote survives, the evidence it pointed at is still its best
+    judgement of what answers the question (it sometimes replies with just "[2]")."""
+    pointed = [evidence[n - 1] for n in citation_numbers(generated, len(evidence))]
+    return pointed + [e for e in evidence if e not in pointed]
 
 
 def _trim(sentence: str) -> str:

@@ -2,11 +2,12 @@
 
 A sentence survives only if it cites evidence and every number, name and quoted phrase
 in it appears in what it cites. Paraphrase is allowed; invention is not. A sentence the
-model forgot to cite is attributed to one evidence sentence only when nearly all of its
-content words come from that sentence; the checks then run against it as usual."""
+model forgot to cite, or cited wrongly, is re-cited to the one or two evidence sentences
+it is visibly drawn from, and then checked against those like any other."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ ORDINARY_OPENERS = {
     "but", "no", "yes", "not", "although", "since", "meanwhile", "further", "furthermore", "besides",
     "additionally", "moreover", "then", "later", "earlier", "today", "yesterday", "last", "next",
 }
-ATTRIBUTION_OVERLAP = 0.8
+RECITE_OVERLAP = 0.7
 
 
 @dataclass(frozen=True)
@@ -39,23 +40,49 @@ class Checked:
         return self.problem is None
 
 
-def check_answer(answer: str, evidence: list[str]) -> list[Checked]:
-    """Every sentence of ``answer`` judged against ``evidence`` (numbered from 1)."""
+def check_answer(answer: str, evidence: list[str], passages: list[int] | None = None) -> list[Checked]:
+    """Every sentence of ``answer`` judged against ``evidence`` (numbered from 1).
+
+    ``passages`` names the passage of each evidence sentence: a claim may be re-cited to two
+    sentences only when they come from one passage, so facts from different reports are
+    never joined into one claim."""
+    passages = passages or list(range(len(evidence)))
     results = []
     for sentence in sentences_of(answer):
-        cites = _citations(sentence, len(evidence))
+        cites = citation_numbers(sentence, len(evidence))
         text = _strip_citations(sentence)
         if not words(text):
             continue
         if not cites:
-            attributed = _attribute(text, evidence)
-            cites = (attributed,) if attributed else ()
+            cites = _recited(text, evidence, passages) or ()
         if not cites:
             results.append(Checked(text, (), "cites no evidence"))
             continue
-        cited_text = " ".join(evidence[n - 1] for n in cites)
-        results.append(Checked(text, cites, unsupported_detail(text, cited_text)))
+        problem = unsupported_detail(text, " ".join(evidence[n - 1] for n in cites))
+        if problem:
+            cites = _recited(text, evidence, passages) or cites
+            problem = unsupported_detail(text, " ".join(evidence[n - 1] for n in cites))
+        results.append(Checked(text, cites, problem))
     return results
+
+
+def _recited(text: str, evidence: list[str], passages: list[int]) -> tuple[int, ...] | None:
+    """Small models often cite the neighbour of the right sentence. A claim is re-cited to
+    the one or two evidence sentences it is drawn from — most of its words, and every name,
+    number and quotation — or not at all."""
+    claim = set(content_words(text))
+    if not claim:
+        return None
+    ranked = sorted(range(1, len(evidence) + 1), key=lambda n: -len(claim & word_forms(evidence[n - 1])))
+    pairs = [tuple(sorted(p)) for p in itertools.combinations(ranked[:3], 2)
+             if passages[p[0] - 1] == passages[p[1] - 1]]
+    options = [(n,) for n in ranked] + pairs
+    for cites in options:
+        source = " ".join(evidence[n - 1] for n in cites)
+        drawn = len(claim & word_forms(source)) / len(claim)
+        if drawn >= RECITE_OVERLAP and unsupported_detail(text, source) is None:
+            return cites
+    return None
 
 
 def unsupported_detail(claim: str, source: str) -> str | None:
@@ -79,7 +106,8 @@ def unsupported_detail(claim: str, source: str) -> str | None:
     return None
 
 
-def _citations(sentence: str, limit: int) -> tuple[int, ...]:
+def citation_numbers(sentence: str, limit: int) -> tuple[int, ...]:
+    """The valid evidence numbers cited in ``sentence``, in order, without repeats."""
     found = []
     for group in CITATION.findall(sentence):
         for part in group.split(","):
@@ -92,18 +120,6 @@ def _citations(sentence: str, limit: int) -> tuple[int, ...]:
 def _strip_citations(sentence: str) -> str:
     text = CITATION.sub("", sentence)
     return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
-
-
-def _attribute(text: str, evidence: list[str]) -> int | None:
-    claim = set(content_words(text))
-    if not claim:
-        return None
-    best, best_overlap = None, 0.0
-    for n, sentence in enumerate(evidence, 1):
-        overlap = len(claim & word_forms(sentence)) / len(claim)
-        if overlap > best_overlap:
-            best, best_overlap = n, overlap
-    return best if best_overlap >= ATTRIBUTION_OVERLAP else None
 
 
 def _names(sentence: str) -> list[str]:

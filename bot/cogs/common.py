@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from typing import Sequence
 
 import discord
@@ -33,7 +34,8 @@ class AskCooldown(app_commands.CheckFailure):
 
 
 def wait_message(retry_after: float) -> str:
-    return f"Please wait {max(1, round(retry_after))} s before asking again."
+    # Rounded up: waiting the number shown must be enough.
+    return f"Please wait {max(1, math.ceil(retry_after))} s before asking again."
 
 
 # -- permissions ------------------------------------------------------------------------------
@@ -91,7 +93,7 @@ async def outlet_choices(engine: Engine, current: str) -> list[app_commands.Choi
 # -- sending ----------------------------------------------------------------------------------
 
 async def send_embeds(interaction: discord.Interaction, embeds: Sequence[discord.Embed], *,
-                      view: discord.ui.View | None = None, ephemeral: bool = False) -> discord.Message | None:
+                      view: render.ExpiringView | None = None, ephemeral: bool = False) -> discord.Message | None:
     """Follow up a deferred interaction with as many messages as the embeds need; the view
     goes on the last one. Returns the last message sent."""
     message = None
@@ -100,7 +102,7 @@ async def send_embeds(interaction: discord.Interaction, embeds: Sequence[discord
         extra = {"view": view} if view is not None and number == len(batches) else {}
         message = await interaction.followup.send(embeds=batch, ephemeral=ephemeral, wait=True,
                                                   allowed_mentions=render.NO_MENTIONS, **extra)
-    if view is not None and hasattr(view, "message"):
+    if view is not None:
         view.message = message
     return message
 

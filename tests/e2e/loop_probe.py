@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import gc
 import json
 import os
 import sys
@@ -30,11 +31,25 @@ class LagProbe:
         self.late: list[tuple[float, float]] = []  # (monotonic time, lag in seconds)
         self._expected = 0.0
         self._last_write = 0.0
+        self.gc_pauses: list[tuple[float, int, float]] = []  # (monotonic time, generation, seconds) above RECORD_ABOVE_S
+        self.max_gc_pause_s = 0.0
+        self._gc_started = 0.0
 
     def start(self) -> None:
         self._expected = self.loop.time() + INTERVAL_S
         self.loop.call_at(self._expected, self._tick)
+        gc.callbacks.append(self._gc)
         atexit.register(self.write)
+
+    def _gc(self, phase: str, info: dict) -> None:
+        """Garbage collections stop every thread: time them, so a long pause can be told from a blocking call."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        pause = time.perf_counter() - self._gc_started
+        self.max_gc_pause_s = max(self.max_gc_pause_s, pause)
+        if pause > RECORD_ABOVE_S:
+            self.gc_pauses.append((time.monotonic(), info["generation"], pause))
 
     def _tick(self) -> None:
         now = self.loop.time()
@@ -50,7 +65,8 @@ class LagProbe:
         self.loop.call_at(self._expected, self._tick)
 
     def write(self) -> None:
-        data = {"interval_s": INTERVAL_S, "samples": self.samples, "max_lag_s": self.max_lag_s, "late": self.late}
+        data = {"interval_s": INTERVAL_S, "samples": self.samples, "max_lag_s": self.max_lag_s, "late": self.late,
+                "max_gc_pause_s": self.max_gc_pause_s, "gc_pauses": self.gc_pauses}
         tmp = f"{self.path}.tmp"
         with open(tmp, "w") as f:
             json.dump(data, f)

@@ -28,6 +28,7 @@ ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17
 USE_APPLICATION_COMMANDS = 1 << 31
+ALL_PERMISSIONS = (1 << 51) - 1  # what Discord resolves for an administrator
 MEMBER_PERMISSIONS = (VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
                       | ADD_REACTIONS | USE_APPLICATION_COMMANDS)
 # A member who may ping @everyone: so a bot that does not restrict allowed_mentions would ping.

@@ -35,7 +35,7 @@ class DiscordDouble:
             "bot": p.RoleInfo(p.snowflake(), "briefbot", p.MEMBER_PERMISSIONS | p.MENTION_EVERYONE, 4),
         }
         self.owner = p.UserInfo(p.snowflake(), "ambassador", roles=[self.roles["admins"].id],
-                                permissions=p.ADMINISTRATOR | p.MEMBER_PERMISSIONS | p.MANAGE_GUILD)
+                                permissions=p.ALL_PERMISSIONS)
         self.bot.roles = [self.roles["bot"].id]
         self.bot.permissions = self.roles["bot"].permissions
         names = ("general", "briefings", "situation-room")
@@ -105,7 +105,7 @@ class DiscordDouble:
             permissions |= p.MODERATOR_PERMISSIONS
         if admin:
             roles.append(self.roles["admins"].id)
-            permissions |= p.ADMINISTRATOR | p.MANAGE_GUILD
+            permissions = p.ALL_PERMISSIONS
         user = p.UserInfo(p.snowflake(), name, roles=roles, permissions=permissions)
         self.users[user.id] = user
         self.guild.members.append(user)
@@ -138,14 +138,19 @@ class DiscordDouble:
     async def slash(self, user: p.UserInfo, name: str, options: dict[str, Any] | None = None, *,
                     subcommand: str | None = None, channel: p.ChannelInfo | None = None,
                     attachments: dict[str, dict] | None = None) -> Interaction:
-        """A user runs ``/name [subcommand] option:value…``; ``attachments`` maps option names to
-        attachment objects from :meth:`add_file`."""
+        """A user runs ``/name [subcommand] option:value…`` (a :class:`ChannelInfo` value is a channel
+        option); ``attachments`` maps option names to attachment objects from :meth:`add_file`."""
         channel = channel or self.channel_list[0]
-        opts = [{"name": k, "type": p.option_value_type(v), "value": v} for k, v in (options or {}).items()]
-        resolved = None
-        if attachments:
-            opts += [{"name": k, "type": 11, "value": a["id"]} for k, a in attachments.items()]
-            resolved = {"attachments": {a["id"]: a for a in attachments.values()}}
+        opts, resolved = [], {}
+        for option, value in (options or {}).items():
+            if isinstance(value, p.ChannelInfo):  # a channel option: Discord resolves it, with the user's permissions
+                opts.append({"name": option, "type": 7, "value": value.id})
+                resolved.setdefault("channels", {})[value.id] = dict(value.channel(), permissions=str(user.permissions))
+            else:
+                opts.append({"name": option, "type": p.option_value_type(value), "value": value})
+        for option, info in (attachments or {}).items():
+            opts.append({"name": option, "type": 11, "value": info["id"]})
+            resolved.setdefault("attachments", {})[info["id"]] = info
         if subcommand:
             opts = [{"name": subcommand, "type": 1, "options": opts}]
         command_id = next((c["id"] for cmds in self.rest.commands.values() for c in cmds if c["name"] == name),
