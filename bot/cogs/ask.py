@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Callable
+from typing import Awaitable, Callable
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.cogs.common import AskCooldown, IsoDate, outlet_choices, send_embeds, wait_message
+from bot.cogs.common import AskCooldown, IsoDate, outlet_choices, send_embeds, send_in_messages, wait_message
 from summarizer.engine import Engine
 from summarizer.results import Answer, QuestionError
 
@@ -67,18 +67,9 @@ class AskCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        me = self.bot.user
-        if me is None or message.author.bot:
+        question = self._question_in(message)
+        if question is None:
             return
-        previous = self._question_replied_to(message)
-        own_role = message.guild.self_role if message.guild else None
-        mentioned = (any(user.id == me.id for user in message.mentions)
-                     or (own_role is not None and own_role in message.role_mentions))
-        if previous is None and not mentioned:
-            return
-        question = strip_mention(message.content, me.id, own_role.id if own_role else None)
-        if previous is not None:
-            question = follow_up_question(previous, question)
         try:
             wait = self.cooldowns.retry_after(message.author.id)
             if wait:
@@ -89,6 +80,21 @@ class AskCog(commands.Cog):
             await self._reply(message, outcome)
         except discord.HTTPException as exc:  # e.g. no permission to post here: nobody to tell but the log
             log.warning("could not answer in channel %s: %s", message.channel.id, exc)
+
+    def _question_in(self, message: discord.Message) -> str | None:
+        """The question a message puts to the bot: by mentioning it, or by replying to one of
+        its answers (then the earlier question is the context). None if it is not for the bot."""
+        me = self.bot.user
+        if me is None or message.author.bot:
+            return None
+        previous = self._question_replied_to(message)
+        own_role = message.guild.self_role if message.guild else None
+        mentioned = (any(user.id == me.id for user in message.mentions)
+                     or (own_role is not None and own_role in message.role_mentions))
+        if previous is None and not mentioned:
+            return None
+        question = strip_mention(message.content, me.id, own_role.id if own_role else None)
+        return question if previous is None else follow_up_question(previous, question)
 
     def _question_replied_to(self, message: discord.Message) -> str | None:
         """The question of the bot's answer this message replies to, if it does."""
@@ -111,17 +117,12 @@ class AskCog(commands.Cog):
         if isinstance(outcome, str):
             await message.reply(render.escape(outcome), allowed_mentions=render.NO_MENTIONS)
             return
+
+        def reply_then_continue(*, first: bool, **options) -> Awaitable[discord.Message]:
+            return message.reply(**options) if first else message.channel.send(**options)
+
         view = render.EvidenceView(outcome) if outcome.citations else None
-        batches = render.message_batches(render.answer_embeds(outcome))
-        sent = None
-        for number, batch in enumerate(batches, 1):
-            extra = {"view": view} if view is not None and number == len(batches) else {}
-            if number == 1:
-                sent = await message.reply(embeds=batch, allowed_mentions=render.NO_MENTIONS, **extra)
-            else:
-                sent = await message.channel.send(embeds=batch, allowed_mentions=render.NO_MENTIONS, **extra)
-        if view is not None:
-            view.message = sent
+        await send_in_messages(reply_then_continue, render.answer_embeds(outcome), view=view)
 
     # -- /ask ---------------------------------------------------------------------------------
 

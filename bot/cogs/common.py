@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from typing import Sequence
+from typing import Awaitable, Protocol, Sequence
 
 import discord
 from discord import app_commands
@@ -92,19 +92,31 @@ async def outlet_choices(engine: Engine, current: str) -> list[app_commands.Choi
 
 # -- sending ----------------------------------------------------------------------------------
 
-async def send_embeds(interaction: discord.Interaction, embeds: Sequence[discord.Embed], *,
-                      view: render.ExpiringView | None = None, ephemeral: bool = False) -> discord.Message | None:
-    """Follow up a deferred interaction with as many messages as the embeds need; the view
-    goes on the last one. Returns the last message sent."""
-    message = None
+class Send(Protocol):
+    """Sends one message; ``first`` tells the first of a series from the rest."""
+
+    def __call__(self, *, first: bool, embeds: list[discord.Embed], **options) -> Awaitable[discord.Message]: ...
+
+
+async def send_in_messages(send: Send, embeds: Sequence[discord.Embed], *,
+                           view: render.ExpiringView | None = None) -> list[discord.Message]:
+    """As many messages as the embeds need, pinging nobody; the view goes on the last one."""
+    sent: list[discord.Message] = []
     batches = render.message_batches(embeds)
     for number, batch in enumerate(batches, 1):
-        extra = {"view": view} if view is not None and number == len(batches) else {}
-        message = await interaction.followup.send(embeds=batch, ephemeral=ephemeral, wait=True,
-                                                  allowed_mentions=render.NO_MENTIONS, **extra)
+        options = {"view": view} if view is not None and number == len(batches) else {}
+        sent.append(await send(first=number == 1, embeds=batch, allowed_mentions=render.NO_MENTIONS, **options))
     if view is not None:
-        view.message = message
-    return message
+        view.message = sent[-1]
+    return sent
+
+
+async def send_embeds(interaction: discord.Interaction, embeds: Sequence[discord.Embed], *,
+                      view: render.ExpiringView | None = None, ephemeral: bool = False) -> None:
+    """Follow up a deferred interaction with the embeds, in as many messages as they need."""
+    def follow_up(*, first: bool, **options) -> Awaitable[discord.Message]:
+        return interaction.followup.send(ephemeral=ephemeral, wait=True, **options)
+    await send_in_messages(follow_up, embeds, view=view)
 
 
 async def send_pages(interaction: discord.Interaction, pages: Sequence[discord.Embed]) -> None:

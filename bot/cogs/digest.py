@@ -15,14 +15,14 @@ import functools
 import logging
 import re
 import zoneinfo
-from typing import Callable
+from typing import Awaitable, Callable
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import render
-from bot.cogs.common import MAX_CHOICES, IsoDate, UserFacingError, admin_only, send_pages
+from bot.cogs.common import MAX_CHOICES, IsoDate, UserFacingError, admin_only, send_in_messages, send_pages
 from store import Subscription
 from summarizer.engine import Engine
 from summarizer.results import Digest
@@ -196,8 +196,7 @@ class DigestCog(commands.Cog):
         channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise LookupError(f"channel {channel_id} cannot receive messages")
-        first_id = None
-        for batch in render.message_batches(render.digest_embeds(digest)):
-            message = await channel.send(embeds=batch, allowed_mentions=render.NO_MENTIONS)
-            first_id = first_id or message.id
-        return first_id
+        def post(*, first: bool, **options) -> Awaitable[discord.Message]:
+            return channel.send(**options)
+        sent = await send_in_messages(post, render.digest_embeds(digest))
+        return sent[0].id

@@ -56,9 +56,16 @@ async def test_sync_registers_every_command_without_connecting(engine, settings,
         synced_to.append(guild)
         return self.get_commands(guild=guild)
 
+    async def open_engine(config):
+        return engine
+
+    async def keep_open():  # the engine fixture closes it
+        pass
+
     monkeypatch.setattr(BriefBot, "login", login)
     monkeypatch.setattr(BriefTree, "sync", sync)
-    monkeypatch.setattr(app, "Engine", _ReusingEngine(engine))
+    monkeypatch.setattr(app.Engine, "open", open_engine)
+    monkeypatch.setattr(engine, "close", keep_open)
 
     assert await app.sync_commands(settings) == len(COMMANDS)
     assert await app.sync_commands(settings, guild_id=1234) == len(COMMANDS)
@@ -66,19 +73,15 @@ async def test_sync_registers_every_command_without_connecting(engine, settings,
     assert [g.id if g else None for g in synced_to] == [None, 1234]
 
 
-class _ReusingEngine:
-    """Engine.open handing out the test's engine (closing it is the fixture's job)."""
 
-    def __init__(self, engine) -> None:
-        self._engine = engine
+async def test_connecting_syncs_nothing(bot, monkeypatch):
+    synced = []
 
-    async def open(self, config):
-        engine = self._engine
+    async def sync(self, *, guild=None):
+        synced.append(guild)
+        return []
+    monkeypatch.setattr(BriefTree, "sync", sync)
 
-        class Borrowed:
-            def __getattr__(self, name):
-                return getattr(engine, name)
+    await bot.on_ready()
 
-            async def close(self):
-                pass
-        return Borrowed()
+    assert synced == []

@@ -192,3 +192,30 @@ def test_terminal_answer_lists_sources_and_strips_invisible_characters():
     assert "[1] Outlet — A title (2021-04-06)" in text
     assert "“Lavrov called the Quad an Asian NATO.”" in text
     assert text.endswith("(Generated · model qwen@llama.cpp · 1.2 s)")
+
+
+# -- views ----------------------------------------------------------------------------------------
+
+async def test_expired_buttons_are_removed_from_their_message():
+    class Message:
+        def __init__(self) -> None:
+            self.edits: list[dict] = []
+
+        async def edit(self, **changes) -> None:
+            self.edits.append(changes)
+
+    view = render.EvidenceView(answer("x [1]."))
+    view.message = Message()
+
+    await view.on_timeout()
+
+    assert view.message.edits == [{"view": None}]
+
+
+async def test_the_pager_disables_the_buttons_at_either_end():
+    pager = render.Pager([discord.Embed(title="1"), discord.Embed(title="2")], owner_id=1)
+
+    assert (pager.previous_page.disabled, pager.next_page.disabled) == (True, False)
+    pager.index = 1
+    pager._sync_buttons()
+    assert (pager.previous_page.disabled, pager.next_page.disabled) == (False, True)
