@@ -1,14 +1,18 @@
-"""Answer latency through the whole ask path, uncached and cached, with the prompts it sent.
+"""Answer latency through the whole ask path, uncached and cached, beside the raw runtime.
 
 Uncached: each question is asked with no cached answer (first on an empty cache, then
 with ``use_cache=False``), so every ask retrieves, selects evidence, generates, verifies
-and caches. The prompts the engine sent are returned, so the raw runtime can be timed on
-exactly the same prompts in its own process. Two passes go round the questions rather than
-repeating one question at once, because llama.cpp reuses a matching prompt prefix and
-an immediate repeat would skip prefill.
+and caches. Right after each ask, raw ``llama_cpp.Llama`` (loaded in this process) is
+given exactly the prompt the engine sent, so ours and raw alternate prompt by prompt and
+background load on a shared machine hits both alike. Passes go round the questions
+rather than repeating one at once, because llama.cpp reuses a matching prompt prefix and
+an immediate repeat would skip prefill; both models see the same prompt sequence.
 
-Cached: the same questions again, served from the answer cache; the baseline is a bare
-SQLite primary-key lookup of a cached answer, alternated with ours lookup by lookup."""
+Cached: the same questions again, served from the answer cache; each hit alternates with
+a bare SQLite primary-key lookup of the same key.
+
+Peak RSS is read once the engine has answered its warm-up question (embedder, index and
+model loaded and used) and before the raw runtime is loaded beside it."""
 
 from __future__ import annotations
 
@@ -18,9 +22,17 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.baselines import bare_cache_lookup
-from benchmarks.harness import generations_to_json, load_recording_generator, open_engine
-from benchmarks.measures import Stopwatch, latency, peak_rss_mb
+from benchmarks.harness import (
+    RecordingGenerator,
+    generation_summary,
+    load_recording_generator,
+    open_engine,
+)
+from benchmarks.measures import Stopwatch, latency, peak_rss_mb, ratio
+from benchmarks.runtimes import RawLlamaCpp
 from summarizer.answering import cache_key, normalise_question
+from summarizer.generation import Generation
+from summarizer.models import resolve_model
 from summarizer.search import Filters
 
 PHASES = ("retrieve", "prefill", "decode", "generate")
@@ -33,44 +45,59 @@ async def measure(params: dict) -> dict:
     try:
         await engine.warm_up(model=True)
         await engine.ask(params["warm_up_question"], use_cache=False)
-        uncached = await _uncached_asks(engine, params["questions"], params["passes"])
-        uncached_rss = peak_rss_mb()
+        serving_rss = peak_rss_mb()
+        raw = await asyncio.to_thread(_raw_runtime, params, generator)
+        asks, raw_generations = await _uncached_asks(engine, generator, raw, params["questions"], params["passes"])
         cached = await _cached_asks(engine, params["questions"], params["cached_rounds"])
         model_name = engine.answerer.models.name
     finally:
         await engine.close()
-    generated = [a for a in uncached if a["timings_ms"].get("generate", 0) > 0]
+    generated = [a for a in asks if a["timings_ms"].get("generate", 0) > 0]
+    ours_generations = [c.generation for c in generator.calls[1:]]  # the first call was the warm-up
+    ours = {"total": latency([a["wall_ms"] for a in generated])} | {
+        phase: latency([a["timings_ms"][phase] for a in generated]) for phase in PHASES}
+    baseline = generation_summary(raw_generations)
     return {
         "model": model_name,
-        "asks": len(uncached),
-        "modes": dict(Counter(a["mode"] for a in uncached)),
-        "uncached": {"total": latency([a["wall_ms"] for a in generated])}
-                    | {phase: latency([a["timings_ms"][phase] for a in generated]) for phase in PHASES},
+        "asks": len(asks),
+        "modes": dict(Counter(a["mode"] for a in asks)),
+        "uncached": {"ours": ours, "baseline": baseline,
+                     "ratio_p50": ratio(ours["total"]["p50_ms"], baseline["total"]["p50_ms"]),
+                     "ratio_mean": ratio(ours["total"]["mean_ms"], baseline["total"]["mean_ms"])},
+        "decode_tokens_per_s": {"ours": generation_summary(ours_generations)["decode_tokens_per_s"],
+                                "baseline": baseline["decode_tokens_per_s"]},
+        "prompt_tokens_mean": round(sum(g.prompt_tokens for g in ours_generations) / max(1, len(ours_generations)), 1),
         "cached": cached,
         "calls": [{"messages": c.messages, "max_tokens": c.max_tokens} for c in generator.calls],
-        "generations": generations_to_json([c.generation for c in generator.calls]),
-        "prompt_tokens_mean": round(sum(c.generation.prompt_tokens for c in generator.calls)
-                                    / max(1, len(generator.calls)), 1),
-        "warm_up_calls": 1,
-        "peak_rss_mb": uncached_rss,
-        "peak_rss_mb_after_cached": peak_rss_mb(),
+        "peak_rss_mb": serving_rss,
     }
 
 
-async def _uncached_asks(engine, questions: list[str], passes: int) -> list[dict]:
-    asks = []
+def _raw_runtime(params: dict, generator: RecordingGenerator) -> RawLlamaCpp:
+    """Raw llama.cpp on the same model file, warmed up on the engine's warm-up prompt."""
+    raw = RawLlamaCpp(resolve_model(params["model"], Path(params["model_cache"])).path)
+    warm_up = generator.calls[0]
+    raw.generate(warm_up.messages, warm_up.max_tokens)
+    return raw
+
+
+async def _uncached_asks(engine, generator: RecordingGenerator, raw: RawLlamaCpp, questions: list[str],
+                         passes: int) -> tuple[list[dict], list[Generation]]:
+    asks, raw_generations = [], []
     for n in range(passes):
         for question in questions:
+            sent_before = len(generator.calls)
             with Stopwatch() as clock:
                 answer = await engine.ask(question, use_cache=n == 0)
             if answer.cached:
                 raise RuntimeError(f"an uncached ask was served from the cache: {question!r}")
             asks.append({"wall_ms": clock.ms, "mode": answer.mode, "timings_ms": answer.timings_ms})
-    return asks
+            for call in generator.calls[sent_before:]:
+                raw_generations.append(await asyncio.to_thread(raw.generate, call.messages, call.max_tokens))
+    return asks, raw_generations
 
 
 async def _cached_asks(engine, questions: list[str], rounds: int) -> dict:
-    """Ours and the bare lookup alternate, each ask followed by a lookup of the same key."""
     keys = [await _key(engine, q) for q in questions]
     lookup = sqlite3.connect(engine.config.db_path)
     ours, bare, misses = [], [], 0

@@ -19,7 +19,6 @@ PROBES = {
     "retrieval": "benchmarks.retrieval:measure",
     "answers": "benchmarks.answers:measure",
     "event_loop": "benchmarks.eventloop:measure",
-    "raw_llama_cpp": "benchmarks.runtimes:raw_llama_cpp",
     "ours_transformers": "benchmarks.runtimes:ours_transformers",
     "raw_transformers": "benchmarks.runtimes:raw_transformers",
 }

@@ -121,9 +121,9 @@ def _cold_start_row(f: dict) -> Row:
 
 def _rss_row(f: dict, decode: dict) -> Row:
     by = f["by_figure_mb"]
-    baseline = f"raw llama.cpp, same prompts: {_num(by.get('raw_llama_cpp'), 0)} MiB"
+    baseline = f"import llama_cpp + model load alone: {_num(by.get('cold_start_load_only'), 0)} MiB"
     if "transformers" in decode:
-        baseline += f"; transformers runtime (fp32): {_num(by.get('ours_transformers'), 0)} MiB"
+        baseline += f"; ours on transformers (fp32): {_num(by.get('ours_transformers'), 0)} MiB"
     return (f"peak RSS, whole bot process ({f['model']} model)", f"{_num(f['serving_max_mb'], 0)} MiB", baseline, "—")
 
 

@@ -30,6 +30,7 @@ from summarizer.models import resolve_model
 RUNTIME = "llama.cpp"  # the figures compare against raw llama_cpp.Llama
 PROBE_TIMEOUT_S = 1800
 WARM_UP_QUESTION = "What did the foreign ministers discuss?"
+# The figures of the issue's table, in its order: the JSON's contract.
 FIGURES = ("ingest_throughput", "retrieval", "cached_answer", "uncached_answer", "decode_tokens_per_s",
            "cold_start", "peak_rss", "event_loop_gap")
 
@@ -140,15 +141,13 @@ class Bench:
         figures["retrieval"] = {str(n): self.attempt(f"retrieval_{n}", lambda n=n: self.retrieval(n))
                                 for n in self.plan.retrieval_sizes}
         answers = self.attempt("answers", self.answers)
-        raw_llama = self.attempt("raw_llama_cpp", lambda: self.replay("raw_llama_cpp", answers))
         figures["cached_answer"] = self.attempt("cached_answer", lambda: cached_figure(answers))
-        figures["uncached_answer"] = self.attempt("uncached_answer", lambda: uncached_figure(answers, raw_llama))
-        figures["decode_tokens_per_s"] = self.attempt("decode_tokens_per_s",
-                                                      lambda: self.decode_figure(answers, raw_llama))
+        figures["uncached_answer"] = self.attempt("uncached_answer", lambda: uncached_figure(answers))
+        figures["decode_tokens_per_s"] = self.attempt("decode_tokens_per_s", lambda: self.decode_figure(answers))
         figures["event_loop_gap"] = self.attempt("event_loop_gap", self.event_loop)
         figures["cold_start"] = self.attempt("cold_start", self.cold_start)
         figures["peak_rss"] = self.peak_rss(figures)
-        return figures
+        return {name: figures[name] for name in FIGURES}
 
     def attempt(self, name: str, work: Callable[[], dict]) -> dict:
         self.say(f"{name} …")
@@ -197,25 +196,23 @@ class Bench:
             "passes": self.plan.uncached_passes, "cached_rounds": self.plan.cached_rounds,
         })
 
-    def replay(self, probe_name: str, answers: dict, prompts: int | None = None) -> dict:
-        """Run the engine's own prompts (warm-up first) on another runtime or the raw library."""
-        _require(answers, "the answers figure")
-        calls = answers["calls"]
-        if prompts is not None:
-            calls = calls[:answers["warm_up_calls"] + prompts]
-        return self.probe(probe_name, probe_name, self._model_params() | {"calls": calls})
+    def replay(self, probe_name: str, answers: dict) -> list[dict]:
+        """The engine's first prompts on another runtime: its warm-up prompt, then the measured ones."""
+        calls = answers["calls"][:1 + self.plan.transformers_prompts]
+        result = self.probe(probe_name, probe_name, self._model_params() | {"calls": calls})
+        return result["generations"][1:]
 
-    def decode_figure(self, answers: dict, raw_llama: dict) -> dict:
+    def decode_figure(self, answers: dict) -> dict:
         _require(answers, "the answers figure")
-        _require(raw_llama, "the raw llama.cpp run")
-        skip = answers["warm_up_calls"]
-        ours_tf = self.replay("ours_transformers", answers, self.plan.transformers_prompts)
-        raw_tf = self.replay("raw_transformers", answers, self.plan.transformers_prompts)
+        llama = answers["decode_tokens_per_s"]
+        ours_tf = _decode_speed(self.replay("ours_transformers", answers))
+        raw_tf = _decode_speed(self.replay("raw_transformers", answers))
         return {
             "model": answers["model"].split("@")[0],
-            "llama.cpp": _decode_pair(answers["generations"][skip:], raw_llama["generations"][skip:]),
-            "transformers": _decode_pair(ours_tf["generations"][skip:], raw_tf["generations"][skip:])
-                            | {"peak_rss_mb": ours_tf["peak_rss_mb"], "baseline_peak_rss_mb": raw_tf["peak_rss_mb"]},
+            "llama.cpp": {"ours": llama["ours"], "baseline": llama["baseline"],
+                          "ratio": ratio(llama["ours"], llama["baseline"])},
+            "transformers": {"ours": ours_tf, "baseline": raw_tf, "ratio": ratio(ours_tf, raw_tf),
+                             "prompts": self.plan.transformers_prompts},
         }
 
     def event_loop(self) -> dict:
@@ -237,7 +234,8 @@ class Bench:
         readings = {"ingest": figures["ingest_throughput"].get("peak_rss_mb")}
         for size, figure in figures["retrieval"].items():
             readings[f"retrieval_{size}"] = figure.get("peak_rss_mb")
-        for label in ("answers", "raw_llama_cpp", "ours_transformers", "raw_transformers", "event_loop"):
+        readings["answers"] = figures["uncached_answer"].get("peak_rss_mb")
+        for label in ("ours_transformers", "raw_transformers", "event_loop"):
             readings[label] = self.processes.get(label, {}).get("peak_rss_mb")
         readings["cold_start_ask"] = figures["cold_start"].get("peak_rss_mb")
         readings["cold_start_load_only"] = figures["cold_start"].get("baseline_peak_rss_mb")
@@ -252,32 +250,20 @@ def cached_figure(answers: dict) -> dict:
     return {
         "ours": cached["ours"], "baseline": cached["baseline"],
         "ratio_p50": ratio(cached["ours"]["p50_ms"], cached["baseline"]["p50_ms"]),
-        "misses": cached["misses"], "parts": cached["parts"], "peak_rss_mb": answers["peak_rss_mb_after_cached"],
+        "misses": cached["misses"], "parts": cached["parts"], "peak_rss_mb": answers["peak_rss_mb"],
     }
 
 
-def uncached_figure(answers: dict, raw_llama: dict) -> dict:
+def uncached_figure(answers: dict) -> dict:
     _require(answers, "the answers figure")
-    _require(raw_llama, "the raw llama.cpp run")
-    skip = answers["warm_up_calls"]
-    ours = answers["uncached"]
-    raw = generation_summary(generations_from_json(raw_llama["generations"][skip:]))
-    return {
-        "model": answers["model"],
-        "ours": ours,
-        "baseline": raw,
-        "ratio_p50": ratio(ours["total"]["p50_ms"], raw["total"]["p50_ms"]),
-        "ratio_mean": ratio(ours["total"]["mean_ms"], raw["total"]["mean_ms"]),
-        "prompt_tokens_mean": answers["prompt_tokens_mean"],
-        "modes": answers["modes"],
-        "peak_rss_mb": answers["peak_rss_mb"],
+    return answers["uncached"] | {
+        "model": answers["model"], "prompt_tokens_mean": answers["prompt_tokens_mean"],
+        "modes": answers["modes"], "peak_rss_mb": answers["peak_rss_mb"],
     }
 
 
-def _decode_pair(ours: list[dict], raw: list[dict]) -> dict:
-    ours_speed = generation_summary(generations_from_json(ours))["decode_tokens_per_s"]
-    raw_speed = generation_summary(generations_from_json(raw))["decode_tokens_per_s"]
-    return {"ours": ours_speed, "baseline": raw_speed, "ratio": ratio(ours_speed, raw_speed), "prompts": len(ours)}
+def _decode_speed(generations: list[dict]) -> float:
+    return generation_summary(generations_from_json(generations))["decode_tokens_per_s"]
 
 
 def _require(result: dict, what: str) -> None:

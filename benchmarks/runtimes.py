@@ -1,14 +1,14 @@
 """The answer model on each runtime, ours against the raw library, on the prompts the engine sent.
 
-Each probe loads one model in its own process (a second copy in the same process would
-double its memory), replays the prompts in the order the engine sent them (so prompt-
-prefix reuse in llama.cpp is the same on both sides) and returns one Generation per
-prompt. The first prompt is the engine's warm-up and is not counted by the parent.
-
 The raw calls are what a script would write: ``Llama.create_chat_completion`` streamed
 (the first chunk marks the end of prefill), and ``AutoModelForCausalLM.generate`` with a
 streamer (its second ``put`` is the first new token). Both decode greedily with the same
-context size and thread count as ours, so only the wrapping differs."""
+context size and thread count as ours, so only the wrapping differs.
+
+Raw llama.cpp runs beside the engine in the answers probe (see ``answers``). The
+transformers probes load the fp32 model in a process each (two copies would need twice
+its ~7 GiB), replay the engine's prompts in the order it sent them and return one
+Generation per prompt; the first prompt is the engine's warm-up and is not counted."""
 
 from __future__ import annotations
 
@@ -28,33 +28,33 @@ def engine_threads() -> int:
     return _cpu_count()
 
 
-def raw_llama_cpp(params: dict) -> dict:
-    import llama_cpp
+class RawLlamaCpp:
+    """``llama_cpp.Llama`` as a script would drive it: ``create_chat_completion``, streamed so the
+    first chunk marks the end of prefill; greedy, with the engine's context size and threads."""
 
-    model = _model(params)
-    threads = engine_threads()
-    llm = llama_cpp.Llama(model_path=str(model.path), n_ctx=CONTEXT_TOKENS, n_threads=threads,
-                          n_threads_batch=threads, seed=SEED, verbose=False)
-    generations = [_llama_stream(llm, c["messages"], c["max_tokens"]) for c in params["calls"]]
-    return {"runtime": "llama.cpp", "generations": generations_to_json(generations), "peak_rss_mb": peak_rss_mb()}
+    def __init__(self, model_path: Path) -> None:
+        import llama_cpp
 
+        threads = engine_threads()
+        self._llm = llama_cpp.Llama(model_path=str(model_path), n_ctx=CONTEXT_TOKENS, n_threads=threads,
+                                    n_threads_batch=threads, seed=SEED, verbose=False)
 
-def _llama_stream(llm, messages: list[dict], max_tokens: int) -> Generation:
-    start = time.perf_counter()
-    first = None
-    pieces = []
-    for chunk in llm.create_chat_completion(messages=messages, temperature=0.0, top_k=1, max_tokens=max_tokens,
-                                            seed=SEED, stream=True):
-        first = first or time.perf_counter()
-        pieces.append(chunk["choices"][0]["delta"].get("content") or "")
-    end = time.perf_counter()
-    first = first or end
-    text = "".join(pieces)
-    # A stream carries no token counts. Re-tokenising the greedy output gives the completion's;
-    # the prompt is the engine's, whose size the answers probe reports, so it is not recounted.
-    completion = len(llm.tokenize(text.encode(), add_bos=False, special=True)) if text else 0
-    return Generation(text=text.strip(), prompt_tokens=0, completion_tokens=completion,
-                      prefill_ms=(first - start) * 1000, decode_ms=(end - first) * 1000)
+    def generate(self, messages: list[dict], max_tokens: int) -> Generation:
+        start = time.perf_counter()
+        first = None
+        pieces = []
+        for chunk in self._llm.create_chat_completion(messages=messages, temperature=0.0, top_k=1,
+                                                      max_tokens=max_tokens, seed=SEED, stream=True):
+            first = first or time.perf_counter()
+            pieces.append(chunk["choices"][0]["delta"].get("content") or "")
+        end = time.perf_counter()
+        first = first or end
+        text = "".join(pieces)
+        # A stream carries no token counts. Re-tokenising the greedy output gives the completion's;
+        # the prompt is the engine's, whose size the answers probe reports, so it is not recounted.
+        completion = len(self._llm.tokenize(text.encode(), add_bos=False, special=True)) if text else 0
+        return Generation(text=text.strip(), prompt_tokens=0, completion_tokens=completion,
+                          prefill_ms=(first - start) * 1000, decode_ms=(end - first) * 1000)
 
 
 def ours_transformers(params: dict) -> dict:

@@ -20,11 +20,11 @@ from summarizer.model_slot import ModelSlot, ModelUnavailable
 from summarizer.results import Answer, QuestionError
 from summarizer.search import Filters, SearchIndex
 from summarizer.text import clean_text, words
-from summarizer.verify import check_answer, citation_numbers
+from summarizer.verify import Checked, check_answer, citation_numbers
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "3"
+PROMPT_VERSION = "4"
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_WORDS = 80
 MAX_NEW_TOKENS = 96
@@ -32,7 +32,7 @@ PASSAGES_CONSIDERED = 20
 CLOSEST_TOPICS = 3
 SYSTEM_PROMPT = (
     "You write one- to three-sentence briefings for diplomats, using only the numbered evidence. "
-    "Reuse the evidence's exact words for names, numbers and key phrases. "
+    "Copy the evidence's own wording rather than paraphrasing it, above all for names, numbers and key phrases. "
     "End every sentence with the number of the evidence it comes from, "
     "for example: Lavrov called the Quad an \"Asian NATO\" [2]."
 )
@@ -116,10 +116,11 @@ class Answerer:
             return self._answer(question, body, "extractive", cited, timings, started), False
         timings.update(generate=generation.prefill_ms + generation.decode_ms,
                        prefill=generation.prefill_ms, decode=generation.decode_ms)
-        body, cited = verified_answer(generation.text, evidence)
+        checked = check_answer(generation.text, [e.sentence.text for e in evidence], [e.passage.id for e in evidence])
+        body, cited = verified_answer(checked, evidence)
         mode = "generated" if body else "extractive"
         if not body:
-            body, cited = extractive_answer(_cited_first(generation.text, evidence))
+            body, cited = extractive_answer(_pointed_first(generation.text, checked, evidence))
         return self._answer(question, body, mode, cited, timings, started), True
 
     def _answer(self, question: str, body: str, mode: str, cited: list[Evidence], timings: dict[str, float],
@@ -161,13 +162,12 @@ def build_messages(question: str, evidence: list[Evidence]) -> list[dict[str, st
     ]
 
 
-def verified_answer(generated: str, evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
-    """The generated sentences that pass verification, renumbered against the evidence they cite."""
-    checked = check_answer(generated, [e.sentence.text for e in evidence], [e.passage.id for e in evidence])
+def verified_answer(checked: list[Checked], evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
+    """The generated sentences that passed verification, renumbered against the evidence they cite."""
     for dropped in (c for c in checked if not c.supported):
         log.info("dropped unsupported sentence (%s): %r", dropped.problem, dropped.text)
     kept = [c for c in checked if c.supported]
-    cited: list[Evidence] = []
+    cited_numbers: list[int] = []  # evidence numbers in order of first citation
     sentences = []
     word_count = 0
     for claim in kept:
@@ -175,13 +175,9 @@ def verified_answer(generated: str, evidence: list[Evidence]) -> tuple[str, list
         if sentences and word_count + count > MAX_ANSWER_WORDS:
             break
         word_count += count
-        numbers = []
-        for n in claim.cites:
-            if evidence[n - 1] not in cited:
-                cited.append(evidence[n - 1])
-            numbers.append(cited.index(evidence[n - 1]) + 1)
-        sentences.append(_with_markers(claim.text, numbers))
-    return " ".join(sentences), cited
+        cited_numbers.extend(n for n in claim.cites if n not in cited_numbers)
+        sentences.append(_with_markers(claim.text, [cited_numbers.index(n) + 1 for n in claim.cites]))
+    return " ".join(sentences), [evidence[n - 1] for n in cited_numbers]
 
 
 def extractive_answer(evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
@@ -198,11 +194,13 @@ def extractive_answer(evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
     return body, chosen
 
 
-def _cited_first(generated: str, evidence: list[Evidence]) -> list[Evidence]:
-    """When nothing the model wrote survives, the evidence it pointed at is still its best
-    judgement of what answers the question (it sometimes replies with just "[2]")."""
-    pointed = [evidence[n - 1] for n in citation_numbers(generated, len(evidence))]
-    return pointed + [e for e in evidence if e not in pointed]
+def _pointed_first(generated: str, checked: list[Checked], evidence: list[Evidence]) -> list[Evidence]:
+    """When nothing the model wrote survives, the evidence it drew its words from (or merely
+    cited: it sometimes replies with just "[2]") is still its best judgement of what answers
+    the question, so the extractive answer quotes that first."""
+    numbers = [c.drawn_from for c in checked if c.drawn_from] + list(citation_numbers(generated, len(evidence)))
+    order = list(dict.fromkeys(numbers)) + [n for n in range(1, len(evidence) + 1) if n not in numbers]
+    return [evidence[n - 1] for n in order]
 
 
 def _trim(sentence: str) -> str:

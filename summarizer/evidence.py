@@ -39,7 +39,7 @@ MONTHS = {m.lower() for m in ("January February March April May June July August
                               " December").split()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: sentences carry NumPy vectors
 class Evidence:
     sentence: Sentence
     passage: Passage

@@ -27,6 +27,7 @@ ORDINARY_OPENERS = {
     "additionally", "moreover", "then", "later", "earlier", "today", "yesterday", "last", "next",
 }
 RECITE_OVERLAP = 0.7
+CLOSEST_OVERLAP = 0.5
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Checked:
     text: str  # the sentence without its citation markers
     cites: tuple[int, ...]  # 1-based evidence numbers
     problem: str | None  # why it was dropped; None when it stands
+    drawn_from: int | None  # the evidence sentence sharing most of its words, cited or not
 
     @property
     def supported(self) -> bool:
@@ -55,15 +57,23 @@ def check_answer(answer: str, evidence: list[str], passages: list[int] | None = 
             continue
         if not cites:
             cites = _recited(text, evidence, passages) or ()
+        drawn_from = _closest(text, evidence)
         if not cites:
-            results.append(Checked(text, (), "cites no evidence"))
+            results.append(Checked(text, (), "cites no evidence", drawn_from))
             continue
         problem = unsupported_detail(text, " ".join(evidence[n - 1] for n in cites))
         if problem:
             cites = _recited(text, evidence, passages) or cites
             problem = unsupported_detail(text, " ".join(evidence[n - 1] for n in cites))
-        results.append(Checked(text, cites, problem))
+        results.append(Checked(text, cites, problem, drawn_from))
     return results
+
+
+def _closest(text: str, evidence: list[str]) -> int | None:
+    claim = set(content_words(text))
+    overlaps = [len(claim & word_forms(e)) / len(claim) if claim else 0.0 for e in evidence]
+    best = max(range(len(evidence)), key=overlaps.__getitem__, default=None)
+    return best + 1 if best is not None and overlaps[best] >= CLOSEST_OVERLAP else None
 
 
 def _recited(text: str, evidence: list[str], passages: list[int]) -> tuple[int, ...] | None:

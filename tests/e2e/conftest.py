@@ -101,7 +101,7 @@ async def launch(double, files, tmp_path):
         bots.append(bot)
         await bot.start()
         if wait:
-            await on.wait_connected(timeout=60)
+            await bot.wait_connected(on, timeout=60)
             await bot.wait_log(WARMED_UP_LOG, timeout=90)
         return bot
 

@@ -96,6 +96,12 @@ class BotProcess:
                 raise TimeoutError(f"{self.name} did not log {text!r} within {timeout:.0f}s:\n{self.tail()}")
             await asyncio.sleep(0.05)
 
+    async def wait_connected(self, double: DiscordDouble, timeout: float) -> None:
+        """Until the bot is on the double's gateway; fails at once, with its output, if it exits."""
+        await double.wait_for(lambda: not self.running or double.connected(), timeout, f"{self.name} to connect")
+        if not self.running:
+            raise AssertionError(f"{self.name} exited ({self.proc.returncode}) before connecting:\n{self.tail()}")
+
     async def wait(self, timeout: float) -> int:
         return await asyncio.wait_for(self.proc.wait(), timeout)
 

@@ -13,8 +13,10 @@ import random
 import sys
 import time
 
+import pytest
+
 from tests.e2e.discord_double import DiscordDouble
-from tests.e2e.harness import REPO, assert_no_pings, assert_no_rejections, citations_of, read_probe
+from tests.e2e.harness import REPO, WARMED_UP_LOG, assert_no_pings, assert_no_rejections, citations_of, read_probe
 
 USERS = 20
 QUESTIONS = 50
@@ -51,10 +53,15 @@ def burst_plan(double: DiscordDouble) -> list[tuple[object, str, str, object]]:
     return plan
 
 
+def probed(launch, probe, **env):
+    """`briefbot run` with the loop-lag probe writing to ``probe``."""
+    return launch(argv=[sys.executable, "-m", "tests.e2e.loop_probe", "run"], PYTHONPATH=str(REPO),
+                  BRIEFBOT_E2E_PROBE_FILE=str(probe), **env)
+
+
 async def test_burst_of_50_questions_from_20_users(double: DiscordDouble, launch, tmp_path, figures):
     probe = tmp_path / "loop-probe.json"
-    await launch(argv=[sys.executable, "-m", "tests.e2e.loop_probe", "run"], PYTHONPATH=str(REPO),
-                 BRIEFBOT_E2E_PROBE_FILE=str(probe), BRIEFBOT_ASK_COOLDOWN=str(COOLDOWN_S))
+    await probed(launch, probe, BRIEFBOT_ASK_COOLDOWN=str(COOLDOWN_S))
     plan = burst_plan(double)
 
     started = time.monotonic()
@@ -108,3 +115,20 @@ async def test_burst_of_50_questions_from_20_users(double: DiscordDouble, launch
     assert len(beats) >= (finished - started) / 0.5 - 2, "heartbeats missing during the burst"
     assert heartbeat_late <= MAX_LOOP_GAP_S, f"a heartbeat was {heartbeat_late * 1000:.0f} ms late"
     assert max_loop_gap <= MAX_LOOP_GAP_S, f"the event loop was blocked for {max_loop_gap * 1000:.0f} ms"
+
+
+@pytest.mark.xfail(reason="bot/app.py warms the models up after connecting: importing torch, transformers and "
+                          "llama_cpp and loading the models trigger full garbage collections of 100-600 ms while "
+                          "the gateway is live; warm up before bot.start() and gc.freeze() the loaded heap")
+async def test_event_loop_on_time_while_the_bot_starts(double: DiscordDouble, launch, tmp_path, figures):
+    """From the moment the gateway connection opens until the models are loaded."""
+    probe = tmp_path / "loop-probe.json"
+    bot = await probed(launch, probe)
+    await asyncio.sleep(1.0)
+    connected = double.gateway.connections[0].opened_at
+    loop = read_probe(probe)
+    gaps = [lag for t, lag in loop["late"] if t >= connected]
+    late = double.gateway.max_heartbeat_lateness()
+    figures.update(max_loop_gap_s=max(gaps, default=0.0), max_heartbeat_late_s=late,
+                   max_gc_pause_s=loop["max_gc_pause_s"], warm_up_logged=WARMED_UP_LOG in bot.log)
+    assert max(gaps, default=0.0) <= MAX_LOOP_GAP_S and late <= MAX_LOOP_GAP_S

@@ -176,13 +176,13 @@ class DiscordDouble:
             await asyncio.sleep(0.02)
         return value
 
+    def connected(self) -> bool:
+        """A live session has received READY and GUILD_CREATE."""
+        conn = self.gateway.live
+        return conn is not None and any(f.connection == conn.number and f.t == "GUILD_CREATE" for f in self.frames)
+
     async def wait_connected(self, timeout: float = 60.0) -> None:
-        """Wait for a session that received READY and GUILD_CREATE on a live connection."""
-        def connected():
-            conn = self.gateway.live
-            return conn is not None and any(f.connection == conn.number and f.t == "GUILD_CREATE"
-                                            for f in self.frames)
-        await self.wait_for(connected, timeout, "the bot to identify")
+        await self.wait_for(self.connected, timeout, "the bot to identify")
 
     # -- the bot's side effects (called by the REST routes) ---------------------------------------
 
