@@ -24,7 +24,7 @@ from summarizer.verify import Checked, check_answer, citation_numbers
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "4"
+PROMPT_VERSION = "5"
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_WORDS = 80
 MAX_NEW_TOKENS = 96
@@ -154,12 +154,28 @@ class Answerer:
             pass  # statistics are optional on a read-only disk
 
 
+# One worked example teaches the format better than more instructions. It sits in the
+# fixed prefix of every prompt, which llama.cpp keeps evaluated between calls, so it is free.
+EXAMPLE_EVIDENCE = [
+    "The ministry said the visa rules remain under review and no decision has been taken.",
+    "The two ministers met in Geneva on Monday and agreed to hold talks again “at an early date”.",
+]
+EXAMPLE_QUESTION = "What did the ministers agree in Geneva?"
+EXAMPLE_ANSWER = "The two ministers agreed to hold talks again “at an early date” [2]."
+
+
 def build_messages(question: str, evidence: list[Evidence]) -> list[dict[str, str]]:
-    lines = "\n".join(f"[{n}] {e.sentence.text}" for n, e in enumerate(evidence, 1))
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": f"Evidence:\n{lines}\n\nQuestion: {question}"},
+        {"role": "user", "content": _user_turn(EXAMPLE_QUESTION, EXAMPLE_EVIDENCE)},
+        {"role": "assistant", "content": EXAMPLE_ANSWER},
+        {"role": "user", "content": _user_turn(question, [e.sentence.text for e in evidence])},
     ]
+
+
+def _user_turn(question: str, sentences: list[str]) -> str:
+    lines = "\n".join(f"[{n}] {text}" for n, text in enumerate(sentences, 1))
+    return f"Evidence:\n{lines}\n\nQuestion: {question}"
 
 
 def verified_answer(checked: list[Checked], evidence: list[Evidence]) -> tuple[str, list[Evidence]]:

@@ -80,3 +80,6 @@ class ModelSlot:
             return await asyncio.wait_for(asyncio.shield(work), max(0.0, deadline - loop.time()))
         except asyncio.TimeoutError:
             raise ModelUnavailable(f"the answer model took longer than {self._timeout_s:g} s") from None
+        except Exception as exc:  # a runtime failure must cost one answer its prose, not the answer
+            log.exception("generation failed")
+            raise ModelUnavailable(f"generation failed: {exc}") from None

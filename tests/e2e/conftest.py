@@ -56,6 +56,18 @@ minister said after the meeting in Tromso.
 """
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "e2e: runs the real bot against the local Discord double "
+                                       "(deselect with -m 'not e2e')")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def seed(tmp_path_factory) -> tuple[Path, Path]:
     """(store, corpus): the repository corpus plus a hostile article and one published

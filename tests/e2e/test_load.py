@@ -9,6 +9,7 @@ asked for) and inside the bot (a loop-lag probe: `python -m tests.e2e.loop_probe
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sys
 import time
@@ -55,7 +56,8 @@ def burst_plan(double: DiscordDouble) -> list[tuple[object, str, str, object]]:
 
 def probed(launch, probe, **env):
     """`briefbot run` with the loop-lag probe writing to ``probe``."""
-    return launch(argv=[sys.executable, "-m", "tests.e2e.loop_probe", "run"], PYTHONPATH=str(REPO),
+    path = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), str(REPO)) if p)
+    return launch(argv=[sys.executable, "-m", "tests.e2e.loop_probe", "run"], PYTHONPATH=path,
                   BRIEFBOT_E2E_PROBE_FILE=str(probe), **env)
 
 

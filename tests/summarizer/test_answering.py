@@ -172,3 +172,9 @@ async def test_upload_of_a_good_article_is_searchable(engine):
     assert (engine.config.corpus_dir / "uploads" / "kyiv.txt").exists()
     hits = await engine.search("grain corridors Kyiv")
     assert hits and hits[0].title == "Kyiv talks"
+
+
+async def test_model_failure_answers_extractively(engine, fake_model):
+    fake_model.queue(RuntimeError("llama_decode returned -3"))
+    answer = await engine.ask(QUAD)
+    assert answer.mode == "extractive" and answer.citations
