@@ -116,7 +116,7 @@ class Answerer:
             return self._answer(question, body, "extractive", cited, timings, started), False
         timings.update(generate=generation.prefill_ms + generation.decode_ms,
                        prefill=generation.prefill_ms, decode=generation.decode_ms)
-        checked = check_answer(generation.text, [e.sentence.text for e in evidence], [e.passage.id for e in evidence])
+        checked = check_answer(generation.text, [e.sentence.text for e in evidence])
         body, cited = verified_answer(checked, evidence)
         mode = "generated" if body else "extractive"
         if not body:

@@ -1,13 +1,12 @@
 """Check a generated answer against the evidence it cites, sentence by sentence.
 
 A sentence survives only if it cites evidence and every number, name and quoted phrase
-in it appears in what it cites. Paraphrase is allowed; invention is not. A sentence the
-model forgot to cite, or cited wrongly, is re-cited to the one or two evidence sentences
-it is visibly drawn from, and then checked against those like any other."""
+in one sentence it cites. Paraphrase is allowed; invention and splicing are not. A sentence
+the model forgot to cite, or cited wrongly, is re-cited to the evidence sentence it is
+visibly drawn from, and checked against it like any other."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 
@@ -42,30 +41,28 @@ class Checked:
         return self.problem is None
 
 
-def check_answer(answer: str, evidence: list[str], passages: list[int] | None = None) -> list[Checked]:
+def check_answer(answer: str, evidence: list[str]) -> list[Checked]:
     """Every sentence of ``answer`` judged against ``evidence`` (numbered from 1).
 
-    ``passages`` names the passage of each evidence sentence: a claim may be re-cited to two
-    sentences only when they come from one passage, so facts from different reports are
-    never joined into one claim."""
-    passages = passages or list(range(len(evidence)))
+    One evidence sentence must carry every detail of a claim. Checking against the union of
+    several would let a claim join facts that were never said together — Lavrov's name from
+    one sentence and Wang Yi's words from the next."""
     results = []
     for sentence in sentences_of(answer):
-        cites = citation_numbers(sentence, len(evidence))
         text = _strip_citations(sentence)
         if not words(text):
             continue
-        if not cites:
-            cites = _recited(text, evidence, passages) or ()
+        cited = citation_numbers(sentence, len(evidence))
         drawn_from = _closest(text, evidence)
-        if not cites:
+        backing = [n for n in cited if unsupported_detail(text, evidence[n - 1]) is None]
+        if not backing:
+            backing = [n for n in [_recited(text, evidence)] if n]
+        if backing:
+            results.append(Checked(text, tuple(backing), None, drawn_from))
+        elif not cited:
             results.append(Checked(text, (), "cites no evidence", drawn_from))
-            continue
-        problem = unsupported_detail(text, " ".join(evidence[n - 1] for n in cites))
-        if problem:
-            cites = _recited(text, evidence, passages) or cites
-            problem = unsupported_detail(text, " ".join(evidence[n - 1] for n in cites))
-        results.append(Checked(text, cites, problem, drawn_from))
+        else:
+            results.append(Checked(text, cited, unsupported_detail(text, evidence[cited[0] - 1]), drawn_from))
     return results
 
 
@@ -76,22 +73,17 @@ def _closest(text: str, evidence: list[str]) -> int | None:
     return best + 1 if best is not None and overlaps[best] >= CLOSEST_OVERLAP else None
 
 
-def _recited(text: str, evidence: list[str], passages: list[int]) -> tuple[int, ...] | None:
-    """Small models often cite the neighbour of the right sentence. A claim is re-cited to
-    the one or two evidence sentences it is drawn from — most of its words, and every name,
+def _recited(text: str, evidence: list[str]) -> int | None:
+    """Small models often cite the neighbour of the right sentence, or nothing. A claim is
+    re-cited to the evidence sentence it is drawn from — most of its words, and every name,
     number and quotation — or not at all."""
     claim = set(content_words(text))
     if not claim:
         return None
-    ranked = sorted(range(1, len(evidence) + 1), key=lambda n: -len(claim & word_forms(evidence[n - 1])))
-    pairs = [tuple(sorted(p)) for p in itertools.combinations(ranked[:3], 2)
-             if passages[p[0] - 1] == passages[p[1] - 1]]
-    options = [(n,) for n in ranked] + pairs
-    for cites in options:
-        source = " ".join(evidence[n - 1] for n in cites)
-        drawn = len(claim & word_forms(source)) / len(claim)
-        if drawn >= RECITE_OVERLAP and unsupported_detail(text, source) is None:
-            return cites
+    for n in sorted(range(1, len(evidence) + 1), key=lambda n: -len(claim & word_forms(evidence[n - 1]))):
+        drawn = len(claim & word_forms(evidence[n - 1])) / len(claim)
+        if drawn >= RECITE_OVERLAP and unsupported_detail(text, evidence[n - 1]) is None:
+            return n
     return None
 
 

@@ -56,3 +56,19 @@ def test_citation_to_missing_evidence_counts_as_no_citation():
 def test_each_sentence_is_judged_on_its_own():
     results = verdicts("The meeting was initially slotted for last November [2]. It was held in Paris [2].")
     assert [ok for _, ok in results] == [True, False]
+
+
+def test_details_spliced_from_two_cited_sentences_are_removed():
+    evidence = [
+        "This is not the first time that Lavrov has expressed his apprehension about the Quad.",
+        "Chinese Foreign minister Wang Yi has called Quad the “Indo-Pacific NATO” in the past.",
+    ]
+    [spliced] = check_answer("Lavrov called the Quad the “Indo-Pacific NATO” [1][2].", evidence)
+    [honest] = check_answer("Wang Yi has called the Quad the “Indo-Pacific NATO” [1][2].", evidence)
+    assert not spliced.supported
+    assert honest.supported and honest.cites == (2,)
+
+
+def test_wrongly_cited_claim_is_recited_to_its_source():
+    [claim] = check_answer("The meeting was initially slotted for last November [1].", EVIDENCE)
+    assert claim.supported and claim.cites == (2,)
