@@ -7,13 +7,14 @@ never serves a stale answer. Identical questions arriving together are computed 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import logging
 import re
 import time
 
-from store import ReadOnlyStoreError, Store
+from store import Article, ReadOnlyStoreError, Store
 from summarizer.evidence import Evidence, assess_support, select_evidence
 from summarizer.lookups import citation
 from summarizer.model_slot import ModelSlot, ModelUnavailable
@@ -116,7 +117,8 @@ class Answerer:
             return self._answer(question, body, "extractive", cited, timings, started), False
         timings.update(generate=generation.prefill_ms + generation.decode_ms,
                        prefill=generation.prefill_ms, decode=generation.decode_ms)
-        checked = check_answer(generation.text, [e.sentence.text for e in evidence])
+        checked = check_answer(generation.text, [e.sentence.text for e in evidence],
+                               [_provenance(e.article) for e in evidence])
         body, cited = verified_answer(checked, evidence)
         mode = "generated" if body else "extractive"
         if not body:
@@ -217,6 +219,14 @@ def _pointed_first(generated: str, checked: list[Checked], evidence: list[Eviden
     numbers = [c.drawn_from for c in checked if c.drawn_from] + list(citation_numbers(generated, len(evidence)))
     order = list(dict.fromkeys(numbers)) + [n for n in range(1, len(evidence) + 1) if n not in numbers]
     return [evidence[n - 1] for n in order]
+
+
+def _provenance(article: Article) -> str:
+    """What the source says about every sentence in it: its headline and its date."""
+    if not article.published:
+        return article.title
+    day = dt.date.fromisoformat(article.published)
+    return f"{article.title} {day.strftime('%B')} {day.day}, {day.year}"
 
 
 def _trim(sentence: str) -> str:

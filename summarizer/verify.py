@@ -41,12 +41,16 @@ class Checked:
         return self.problem is None
 
 
-def check_answer(answer: str, evidence: list[str]) -> list[Checked]:
+def check_answer(answer: str, evidence: list[str], context: list[str] | None = None) -> list[Checked]:
     """Every sentence of ``answer`` judged against ``evidence`` (numbered from 1).
+
+    ``context`` adds, per evidence sentence, what its source states about it (headline,
+    date), so "on July 22, 2021" is supported by a release of that date.
 
     One evidence sentence must carry every detail of a claim. Checking against the union of
     several would let a claim join facts that were never said together — Lavrov's name from
     one sentence and Wang Yi's words from the next."""
+    sources = [f"{e} {c}" for e, c in zip(evidence, context)] if context else evidence
     results = []
     for sentence in sentences_of(answer):
         text = _strip_citations(sentence)
@@ -54,15 +58,15 @@ def check_answer(answer: str, evidence: list[str]) -> list[Checked]:
             continue
         cited = citation_numbers(sentence, len(evidence))
         drawn_from = _closest(text, evidence)
-        backing = [n for n in cited if unsupported_detail(text, evidence[n - 1]) is None]
+        backing = [n for n in cited if unsupported_detail(text, sources[n - 1]) is None]
         if not backing:
-            backing = [n for n in [_recited(text, evidence)] if n]
+            backing = [n for n in [_recited(text, evidence, sources)] if n]
         if backing:
             results.append(Checked(text, tuple(backing), None, drawn_from))
         elif not cited:
             results.append(Checked(text, (), "cites no evidence", drawn_from))
         else:
-            results.append(Checked(text, cited, unsupported_detail(text, evidence[cited[0] - 1]), drawn_from))
+            results.append(Checked(text, cited, unsupported_detail(text, sources[cited[0] - 1]), drawn_from))
     return results
 
 
@@ -73,7 +77,7 @@ def _closest(text: str, evidence: list[str]) -> int | None:
     return best + 1 if best is not None and overlaps[best] >= CLOSEST_OVERLAP else None
 
 
-def _recited(text: str, evidence: list[str]) -> int | None:
+def _recited(text: str, evidence: list[str], sources: list[str]) -> int | None:
     """Small models often cite the neighbour of the right sentence, or nothing. A claim is
     re-cited to the evidence sentence it is drawn from — most of its words, and every name,
     number and quotation — or not at all."""
@@ -82,7 +86,7 @@ def _recited(text: str, evidence: list[str]) -> int | None:
         return None
     for n in sorted(range(1, len(evidence) + 1), key=lambda n: -len(claim & word_forms(evidence[n - 1]))):
         drawn = len(claim & word_forms(evidence[n - 1])) / len(claim)
-        if drawn >= RECITE_OVERLAP and unsupported_detail(text, evidence[n - 1]) is None:
+        if drawn >= RECITE_OVERLAP and unsupported_detail(text, sources[n - 1]) is None:
             return n
     return None
 

@@ -15,7 +15,7 @@ import time
 from tests.e2e.discord_double import DiscordDouble
 from tests.e2e.harness import TOKEN, WARMED_UP_LOG, BotFiles, assert_no_pings, assert_no_rejections
 
-LEAD_S = 20  # at least this long between subscribing and the due minute
+LEAD_S = 12  # at least this long between subscribing and the due minute
 CHECK_EVERY_S = 30  # the bot's delivery loop period
 DIGEST_TITLE = "Daily digest"
 

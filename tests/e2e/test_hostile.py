@@ -39,16 +39,19 @@ async def ask(double: DiscordDouble, user, text: str) -> Posted:
     return reply
 
 
-async def test_hostile_questions_and_article(double: DiscordDouble, launch, figures):
-    await launch()
+async def test_hostile_input_pings_nobody_leaks_nothing_and_is_refused_politely(
+        double: DiscordDouble, launch, files, figures):
+    bot = await launch(BRIEFBOT_LOG_LEVEL="DEBUG")  # the most verbose logs, for the token check at teardown
     mod = double.add_user("moderator", moderator=True)  # allowed to @everyone: a careless bot would ping
+    member = double.add_user("member")
     admins = double.roles["admins"]
 
+    # Questions: mentions (also inside the cited article), size, markdown, invisible text, injection.
     replies = {
         "mentions in the question and the article": await ask(
             double, mod, f"@everyone {admins.mention} {double.owner.mention} @here what is the Zanzibar maritime "
                          f"accord? <@&{HOSTILE_ROLE_ID}> <@{HOSTILE_USER_ID}>"),
-        "10,000 characters": await ask(double, mod, "What about the accord " + "and the accord " * 660),
+        "10,000 characters": await ask(double, mod, "What about the accord " + "and the accord " * 665),
         "markdown and code blocks": await ask(
             double, mod, "```\n**What** is the ~~Zanzibar~~ accord? ||x|| `` ` [link](https://evil.example) ```py"),
         "zero-width and right-to-left": await ask(
@@ -60,46 +63,33 @@ async def test_hostile_questions_and_article(double: DiscordDouble, launch, figu
     article = replies["mentions in the question and the article"]
     assert citations_of(article), "the hostile article was not cited: the mentions in it were not exercised"
     assert "Zanzibar" in article.text
-    for reply in replies.values():
-        assert_inert(reply)
     assert "500" in replies["10,000 characters"].text  # "please keep it under 500 characters"
 
-    still_serving = await ask(double, double.add_user("diplomat"), "What did Lavrov say about the Quad?")
-    assert citations_of(still_serving)
-    await asyncio.sleep(2.0)
-    assert all(len(double.replies_to(m["id"])) <= 1 for m in double.messages.values() if m["author"]["id"] != double.bot.id)
-    assert_no_pings(double)
-    assert_no_rejections(double)
-    figures.update(hostile_questions=len(replies), delivered=len(replies) + 1, expected=len(replies) + 1)
-
-
-async def test_malformed_uploads_and_members_calling_admin_commands(double: DiscordDouble, launch, files, figures):
-    bot = await launch()
-    admin, member = double.owner, double.add_user("member")
+    # Malformed uploads to /ingest, by an admin: each refused with the reason, privately, nothing kept.
     channel = double.channel_list[0]
     uploads = {
-        "binary": double.add_file(channel, "article.txt", b"\x7fELF\x00\x01\x02" + bytes(range(256)) * 8, "text/plain"),
+        "binary": double.add_file(channel, "article.txt", b"\x7fELF\x00\x01\x02" + bytes(range(256)) * 8,
+                                  "text/plain"),
         "not UTF-8": double.add_file(channel, "broken.txt", b"caf\xe9 \xff\xfe diplomacy", "text/plain"),
         "not text": double.add_file(channel, "briefing.pdf", b"%PDF-1.7 ...", "application/pdf"),
         "empty": double.add_file(channel, "empty.txt", b"", "text/plain"),
-        "gone": dict(double.add_file(channel, "gone.txt", b"x", "text/plain")),
+        "gone": double.add_file(channel, "gone.txt", b"x", "text/plain"),
         "hostile name": double.add_file(channel, "../../@everyone\u202e.txt", b"\x00", "text/plain"),
     }
     double.files.pop(uploads["gone"]["id"])  # the CDN answers 404
-
     outcomes = {}
     for what, attachment in uploads.items():
-        interaction = await double.slash(admin, "ingest", attachments={"article": attachment})
+        interaction = await double.slash(double.owner, "ingest", attachments={"article": attachment})
         (response,) = await double.wait_for(interaction.visible, 30, f"the answer to the {what} upload")
         assert interaction.ack_seconds < 3 and response.ephemeral, what
-        assert_inert(response)
         outcomes[what] = response.text
     assert "binary" in outcomes["binary"] and "UTF-8" in outcomes["not UTF-8"]
     assert ".txt" in outcomes["not text"] and "empty" in outcomes["empty"]
-    assert "download" in outcomes["gone"]
-    assert not (files.corpus / "uploads").exists() or not any((files.corpus / "uploads").iterdir()), \
-        "a refused upload left a file behind"
+    assert "download" in outcomes["gone"] and "binary" in outcomes["hostile name"]
+    uploaded = files.corpus / "uploads"
+    assert not uploaded.exists() or not any(uploaded.iterdir()), "a refused upload left a file behind"
 
+    # Admin commands from a member: refused, privately; nothing downloaded, nothing stored.
     valid = double.add_file(channel, "fine.txt", b"A perfectly fine article about treaties.", "text/plain")
     refused = [
         await double.slash(member, "ingest", attachments={"article": valid}),
@@ -114,9 +104,18 @@ async def test_malformed_uploads_and_members_calling_admin_commands(double: Disc
     with sqlite3.connect(f"file:{files.db}?mode=ro", uri=True) as db:
         assert db.execute("SELECT count(*) FROM subscriptions").fetchone()[0] == 0
 
-    ok = await ask(double, member, "What did Jaishankar discuss with Blinken?")
-    assert citations_of(ok)
+    # Still serving.
+    still = await ask(double, double.add_user("diplomat"), "What did Lavrov say about the Quad?")
+    assert citations_of(still)
+    await asyncio.sleep(2.0)
+    asked = [m for m in double.messages.values() if m["author"]["id"] != double.bot.id]
+    assert all(len(double.replies_to(m["id"])) == 1 for m in asked), "a message got no reply or several"
+    for message in double.posted:
+        assert_inert(message)
     assert_no_pings(double)
     assert_no_rejections(double)
-    assert "Traceback" not in bot.log
-    figures.update(malformed_uploads=len(uploads), refused_admin_commands=len(refused))
+    errors = [line for line in bot.log.splitlines() if " ERROR " in line]
+    assert not errors, f"hostile input made the bot fail internally: {errors}"
+    figures.update(hostile_questions=len(replies), malformed_uploads=len(uploads), refused_admin_commands=len(refused),
+                   delivered=len(replies) + len(uploads) + len(refused) + 1,
+                   expected=len(replies) + len(uploads) + len(refused) + 1)

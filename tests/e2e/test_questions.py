@@ -11,38 +11,31 @@ from tests.e2e.harness import assert_no_pings, assert_no_rejections, citations_o
 SETTLE_S = 3.0  # after the last expected message, how long to watch for duplicates
 
 
-async def test_mention_gets_one_cited_reply(double: DiscordDouble, launch, figures):
+async def test_mention_and_slash_ask_are_answered_once_with_citations(double: DiscordDouble, launch, figures):
     await launch()
-    alice = double.add_user("alice")
+    alice, bob = double.add_user("alice"), double.add_user("bob")
+
     question = await double.say(alice, "What did Lavrov say about the Quad?")
     (reply,) = await double.wait_for(lambda: double.replies_to(question["id"]), 60, "the answer")
-    await asyncio.sleep(SETTLE_S)
-
-    assert len(double.replies_to(question["id"])) == 1
-    assert reply.body["message_reference"]["message_id"] == int(question["id"])
-    assert reply.body["allowed_mentions"] == {"parse": []}
-    assert citations_of(reply), reply.message["embeds"]
-    embed = reply.message["embeds"][0]
-    assert "[1]" in embed["description"] or "[1]" in embed.get("title", "")
-    assert any(t for t, channel in double.rest.typing if channel == question["channel_id"]), "no typing indicator"
-    assert_no_pings(double)
-    assert_no_rejections(double)
-    figures.update(answer_s=reply.at - double.said_at[question["id"]], citations=len(citations_of(reply)))
-
-
-async def test_slash_ask_is_deferred_within_3s_then_followed_up(double: DiscordDouble, launch, figures):
-    await launch()
-    bob = double.add_user("bob")
     interaction = await double.slash(bob, "ask", {"question": "What did Jaishankar discuss with Blinken?"})
     (answer,) = await double.wait_for(interaction.visible, 60, "the follow-up")
     await asyncio.sleep(SETTLE_S)
 
+    # The mention: one reply to that message, cited, pinging nobody (not even the asker).
+    assert len(double.replies_to(question["id"])) == 1
+    assert reply.body["message_reference"]["message_id"] == int(question["id"])
+    assert reply.body["allowed_mentions"] == {"parse": []}
+    assert citations_of(reply), reply.message["embeds"]
+    assert "[1]" in reply.message["embeds"][0]["description"]
+    assert any(channel == question["channel_id"] for _, channel in double.rest.typing), "no typing indicator"
+
+    # /ask: deferred within 3 s, then exactly one public, cited follow-up.
     assert interaction.deferred, f"answered with type {interaction.ack_type} instead of a deferral"
-    assert interaction.ack_seconds < 3.0
-    assert interaction.rejected_callbacks == 0
+    assert interaction.ack_seconds < 3.0 and interaction.rejected_callbacks == 0
     assert len(interaction.visible()) == 1 and not answer.ephemeral
-    assert answer.kind in ("followup", "edit")
-    assert citations_of(answer)
+    assert answer.kind in ("followup", "edit") and citations_of(answer)
+
     assert_no_pings(double)
     assert_no_rejections(double)
-    figures.update(ack_s=interaction.ack_seconds, answer_s=answer.at - interaction.sent_at)
+    figures.update(mention_answer_s=reply.at - double.said_at[question["id"]], ack_s=interaction.ack_seconds,
+                   slash_answer_s=answer.at - interaction.sent_at, delivered=2, expected=2)

@@ -72,3 +72,11 @@ def test_details_spliced_from_two_cited_sentences_are_removed():
 def test_wrongly_cited_claim_is_recited_to_its_source():
     [claim] = check_answer("The meeting was initially slotted for last November [1].", EVIDENCE)
     assert claim.supported and claim.cites == (2,)
+
+
+def test_the_sources_own_date_and_headline_support_a_claim():
+    evidence = ["The Treasury designated the minister for the repression of protests."]
+    claim = "The minister was designated on July 22, 2021 [1]."
+    [without] = check_answer(claim, evidence)
+    [with_date] = check_answer(claim, evidence, ["Sanctioning Cuban Security Forces July 22, 2021"])
+    assert not without.supported and with_date.supported
