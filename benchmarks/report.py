@@ -34,6 +34,8 @@ def _ms(value: float | None) -> str:
         return "n/a"
     if value >= 1000:
         return f"{value / 1000:.2f} s"
+    if value < 1:
+        return f"{value:.3f} ms"
     return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
 
 
@@ -43,6 +45,10 @@ def _p50_p95(stats: dict) -> str:
 
 def _times(value: float | None) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.2f}×"
+
+
+def _modes(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {mode}" for mode, n in counts.items())
 
 
 def _failed(figure: dict) -> str | None:
@@ -160,8 +166,8 @@ def _ingest_target(figures: dict) -> list[Target]:
     f = figures["ingest_throughput"]
     met = f["ratio"] >= 0.8
     note = "" if met else (
-        f"Ingest took {f['ours_s']} s where encoding the same sentences took {f['baseline_s']} s "
-        f"(CPU {f['ours_cpu_s']} s vs {f['baseline_cpu_s']} s). The difference is ingest's own work around the "
+        f"Ingest took {_num(f['ours_s'])} s where encoding the same sentences took {_num(f['baseline_s'])} s "
+        f"(CPU {_num(f['ours_cpu_s'])} s vs {_num(f['baseline_cpu_s'])} s). The difference is ingest's own work around the "
         "encoder: reading and cleaning files, sentence splitting, SQLite and FTS5 writes, story linking, and "
         "the encoder's batch size (ours 64 in chunks of 512, raw default 32). Encoding dominates both; "
         "overlapping parsing and writing with encoding, or matching the faster batch size, would close it.")
@@ -175,21 +181,21 @@ def _retrieval_targets(figures: dict) -> list[Target]:
     judged = largest >= 100_000
     where = "" if judged else f" (at {largest:,} passages; 100k is measured by the full run)"
     parts = f["parts"]
-    breakdown = (f"At p95 the parts alone take: query encoding {_ms(parts['query_encoding']['p95_ms'])}, "
-                 f"FTS5 BM25 query {_ms(parts['fts5_bm25_query']['p95_ms'])}, NumPy cosine + top-k "
-                 f"{_ms(parts['numpy_cosine_top_k']['p95_ms'])}.")
+    breakdown = (
+        f"At p95: query encoding {_ms(parts['query_encoding']['p95_ms'])}, our ranking given the query vector "
+        f"(cosine + FTS5 + fusion) {_ms(parts['hybrid_ranking_given_vector']['p95_ms'])}, of which NumPy cosine "
+        f"+ top-k alone is {_ms(parts['numpy_cosine_top_k']['p95_ms'])}. ")
     p95 = f["ours"]["p95_ms"]
     latency_met = p95 < 50 if judged else None
     ratio_met = f["ratio_p95"] <= 2 if judged else None
-    latency_note = "" if latency_met else breakdown + (
-        " The hybrid path adds the BM25 half to what brute force does; BM25 cost grows with how many passages "
-        "contain the query's words." if judged else "")
-    ratio_note = "" if ratio_met else breakdown + (
-        " Ours also runs the FTS5 query and fetches the passages' text; the dense half is the same matrix "
-        "product." if judged else "")
+    closing = ("The rest is the FTS5 half, whose cost grows with how many passages hold the query's words (the "
+               "synthetic corpus repeats its sentences, so more do than in a real one). Capping BM25 to the "
+               "query's rarer terms, or running it concurrently with encoding, would close the gap.")
     return [
-        Target("retrieval p95 at 100k passages", "< 50 ms", _ms(p95) + where, latency_met, latency_note),
-        Target("retrieval p95 vs brute force at 100k", "≤ 2×", _times(f["ratio_p95"]) + where, ratio_met, ratio_note),
+        Target("retrieval p95 at 100k passages", "< 50 ms", _ms(p95) + where, latency_met,
+               "" if latency_met in (True, None) else breakdown + closing),
+        Target("retrieval p95 vs brute force at 100k", "≤ 2×", _times(f["ratio_p95"]) + where, ratio_met,
+               "" if ratio_met in (True, None) else breakdown + closing),
     ]
 
 
@@ -289,29 +295,35 @@ def _machine_table(machine: dict) -> str:
 def _details(results: dict) -> str:
     figures = results["figures"]
     out = []
-    retrieval = ["| passages | ours p50 / p95 | brute force p50 / p95 | query encoding p95 | FTS5 BM25 p95 "
-                 "| NumPy cosine p95 | store build |", "|---|---|---|---|---|---|---|"]
+    retrieval = ["| passages | ours p50 / p95 | brute force p50 / p95 | query encoding p95 | NumPy cosine p95 "
+                 "| our ranking given the vector, p95 | ask-path FTS5 OR-query p95 | store build |",
+                 "|---|---|---|---|---|---|---|---|"]
     for size, f in figures["retrieval"].items():
         if "error" in f:
             continue
         parts = f["parts"]
         retrieval.append(f"| {int(size):,} | {_p50_p95(f['ours'])} | {_p50_p95(f['baseline'])} | "
-                         f"{_ms(parts['query_encoding']['p95_ms'])} | {_ms(parts['fts5_bm25_query']['p95_ms'])} | "
-                         f"{_ms(parts['numpy_cosine_top_k']['p95_ms'])} | {f['store_build_s']} s |")
+                         f"{_ms(parts['query_encoding']['p95_ms'])} | {_ms(parts['numpy_cosine_top_k']['p95_ms'])} | "
+                         f"{_ms(parts['hybrid_ranking_given_vector']['p95_ms'])} | "
+                         f"{_ms(parts['ask_path_fts5_or_query']['p95_ms'])} | {f['store_build_s']} s |")
     out += ["### Retrieval by corpus size", "\n".join(retrieval)]
     uncached = figures["uncached_answer"]
     if "error" not in uncached:
         out += ["### Uncached answers", (
             f"{uncached['ours']['total']['n']} generated answers with {uncached['model']}, prompts of "
-            f"{uncached['prompt_tokens_mean']} tokens on average; modes {uncached['modes']}. Mean ratio to the "
+            f"{uncached['prompt_tokens_mean']} tokens on average ({_modes(uncached['modes'])}). Mean ratio to the "
             f"raw runtime {_times(uncached['ratio_mean'])}.")]
     event_loop = figures["event_loop_gap"]
     if "error" not in event_loop:
         out += ["### Event loop under 20 concurrent asks", (
             f"Max gap {_ms(event_loop['max_gap_ms'])}, p99 {_ms(event_loop['p99_gap_ms'])}, p50 "
-            f"{_ms(event_loop['p50_gap_ms'])} over {event_loop['probe_samples']} probe wake-ups; answers by mode "
-            f"{event_loop['modes']} (generation timeout {event_loop['generation_timeout_s']} s: asks still queued "
+            f"{_ms(event_loop['p50_gap_ms'])} over {event_loop['probe_samples']} probe wake-ups; answers: "
+            f"{_modes(event_loop['modes'])} (generation timeout {event_loop['generation_timeout_s']} s: asks still queued "
             "for the model by then are answered extractively).")]
+    cold = figures["cold_start"]
+    if "error" not in cold:
+        steps = "; ".join(f"{name.replace('_', ' ')} {_ms(ms)}" for name, ms in cold["breakdown_ms"].items())
+        out += ["### Cold start", f"The last fresh `briefbot ask` ({cold['mode']}): {steps}."]
     rss = figures["peak_rss"]["by_figure_mb"]
     out += ["### Peak RSS by process", "| process | peak RSS (MiB) |\n|---|---|\n"
             + "\n".join(f"| {name} | {_num(mb, 0)} |" for name, mb in rss.items())]

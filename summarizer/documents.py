@@ -15,6 +15,8 @@ import blingfire
 import frontmatter
 import yaml
 
+from store import Article
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 ARTICLE_SUFFIXES = {".txt", ".md"}
 PASSAGE_CHARS = 700
@@ -38,14 +40,7 @@ class PassageSpan(Span):
 
 @dataclass(frozen=True)
 class ParsedArticle:
-    id: str
-    path: str
-    content_hash: str
-    title: str
-    source: str | None
-    published: str | None
-    url: str | None
-    body: str
+    record: Article  # what the store keeps; each article starts as its own story
     passages: tuple[PassageSpan, ...]
 
 
@@ -87,12 +82,9 @@ def article_files(root: Path) -> list[Path]:
 def read_article(path: Path, raw: bytes | None = None) -> ParsedArticle:
     """Parse one article file. Raises ArticleError with a one-line reason."""
     if raw is None:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ArticleError(f"too large ({size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)")
-        raw = path.read_bytes()
+        raw = read_file(path)
     if len(raw) > MAX_FILE_BYTES:
-        raise ArticleError(f"too large ({len(raw) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)")
+        raise ArticleError(_too_large(len(raw)))
     if not raw.strip():
         raise ArticleError("empty file")
     if b"\x00" in raw[:8192]:
@@ -107,17 +99,27 @@ def read_article(path: Path, raw: bytes | None = None) -> ParsedArticle:
         raise ArticleError("no article text after removing page furniture")
     title = _text_field(meta, "title") or infer_title(content)
     published = _date_field(meta) or marker_date or infer_date(content)
-    return ParsedArticle(
-        id=path.stem,
-        path=str(path),
-        content_hash=content_hash(raw),
-        title=title,
-        source=_text_field(meta, "source"),
-        published=published,
-        url=_text_field(meta, "url"),
-        body=body,
-        passages=tuple(split_passages(body)),
+    record = Article(
+        id=path.stem, path=str(path), content_hash=content_hash(raw), title=title,
+        source=_text_field(meta, "source"), published=published, url=_text_field(meta, "url"),
+        body=body, story_id=path.stem,
     )
+    return ParsedArticle(record, tuple(split_passages(body)))
+
+
+def read_file(path: Path) -> bytes:
+    """The file's bytes, refusing oversized files before reading them."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ArticleError(_too_large(size))
+        return path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read ({exc.strerror})") from None
+
+
+def _too_large(size: int) -> str:
+    return f"too large ({size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)"
 
 
 def _front_matter(text: str) -> tuple[dict, str]:

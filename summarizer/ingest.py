@@ -14,14 +14,14 @@ from typing import Sequence
 
 import numpy as np
 
-from store import Article, NewPassage, NewSentence, Store
+from store import NewPassage, NewSentence, Store
 from summarizer.documents import (
-    MAX_FILE_BYTES,
     ArticleError,
     ParsedArticle,
     article_files,
     content_hash,
     read_article,
+    read_file,
 )
 from summarizer.embeddings import Embedder
 from summarizer.stories import link_stories
@@ -70,7 +70,7 @@ async def ingest(
     for path in files:
         key = str(path.resolve())
         try:
-            raw = _read(path)
+            raw = read_file(path)
             digest = content_hash(raw)
             previous = known.get(key)
             if previous and previous[1] == digest:
@@ -80,15 +80,16 @@ async def ingest(
         except ArticleError as exc:
             report.failed.append((str(path), str(exc)))
             continue
-        article_id = _unique_id(article.id, key, taken_ids)
+        article_id = _unique_id(article.record.id, key, taken_ids)
         taken_ids[article_id] = key
-        parsed.append((replace(article, id=article_id, path=key), previous is not None))
+        record = replace(article.record, id=article_id, path=key, story_id=article_id)
+        parsed.append((replace(article, record=record), previous is not None))
 
     vectors = await _embed(embedder, parsed, progress)
     report.sentences_embedded = sum(len(v) for v in vectors)
     for (article, is_update), sentence_vectors in zip(parsed, vectors):
-        await store.replace_article(_record(article), _passages(article, sentence_vectors))
-        (report.updated if is_update else report.added).append(article.id)
+        await store.replace_article(article.record, _passages(article, sentence_vectors))
+        (report.updated if is_update else report.added).append(article.record.id)
 
     if prune:
         gone = [article_id for path, (article_id, _) in known.items() if not Path(path).exists()]
@@ -115,16 +116,6 @@ def _collect(roots: Sequence[Path], report: IngestReport) -> list[Path]:
     return files
 
 
-def _read(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ArticleError(f"too large ({size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)")
-        return path.read_bytes()
-    except OSError as exc:
-        raise ArticleError(f"cannot read ({exc.strerror})") from None
-
-
 def _unique_id(stem: str, path: str, taken: dict[str, str]) -> str:
     if taken.get(stem, path) == path:
         return stem
@@ -143,14 +134,6 @@ async def _embed(embedder: Embedder, parsed: list[tuple[ParsedArticle, bool]], p
         out.append(matrix[start:start + count])
         start += count
     return out
-
-
-def _record(article: ParsedArticle) -> Article:
-    return Article(
-        id=article.id, path=article.path, content_hash=article.content_hash, title=article.title,
-        source=article.source, published=article.published, url=article.url, body=article.body,
-        story_id=article.id,
-    )
 
 
 def _passages(article: ParsedArticle, sentence_vectors: np.ndarray) -> list[NewPassage]:

@@ -99,9 +99,10 @@ async def double():
 
 
 @pytest.fixture
-async def launch(double, files, tmp_path):
+async def launch(double, files, tmp_path, figures):
     """``await launch(**env)`` starts `briefbot run` against the double and waits until it has
-    identified and warmed its models up; every bot is stopped and leak-checked at teardown."""
+    identified and warmed its models up; every bot is stopped and leak-checked at teardown,
+    and the longest heartbeat gap of the run is added to the scenario's figures."""
     bots: list[BotProcess] = []
     doubles = {id(double): double}
 
@@ -120,6 +121,10 @@ async def launch(double, files, tmp_path):
     yield start
     for bot in bots:
         await bot.stop()
+    gaps = [gap for d in doubles.values() for gap in d.gateway.heartbeat_gaps()]
+    if gaps:
+        figures.update(heartbeats=len(gaps) + 1, heartbeat_interval_s=HEARTBEAT_MS / 1000,
+                       max_heartbeat_gap_s=max(gaps))
     for d in doubles.values():
         assert_token_never_sent(d, bots, TOKEN)
 

@@ -4,7 +4,7 @@ beating; slash commands are registered by `briefbot sync`, never on connect."""
 from __future__ import annotations
 
 from tests.e2e.discord_double import DiscordDouble
-from tests.e2e.harness import bot_env, run_cli
+from tests.e2e.harness import TOKEN, assert_token_never_sent, bot_env, run_cli
 
 ADMIN_COMMANDS = {"ingest", "digest-subscribe", "digest-unsubscribe"}
 MANAGE_GUILD = str(1 << 5)
@@ -26,10 +26,12 @@ async def test_sync_registers_valid_commands_without_connecting(double: DiscordD
     assert not [r for r in double.requests if r.route == "/gateway"], "sync opened a gateway connection"
     assert all(r.authorized for r in double.requests)
 
-    code, out, err = await run_cli(["sync"], env, files.home)
-    assert code == 0, err
+    code, out2, err2 = await run_cli(["sync"], env, files.home)
+    assert code == 0, err2
     assert {c["name"] for c in double.rest.commands[None]} == names
     assert len([r for r in double.requests if r.method == "PUT"]) == 2
+    assert TOKEN not in out + err + out2 + err2
+    assert_token_never_sent(double, [], TOKEN)
     figures.update(commands=len(commands))
 
 

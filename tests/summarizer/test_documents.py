@@ -13,30 +13,31 @@ def seed(prefix: str):
 
 
 def test_front_matter_fields_are_read():
-    article = seed("004")
+    article = seed("004").record
     assert article.source == "Hindustan Times"
     assert article.published == "2022-01-05"
     assert "Jaishankar" in article.title
 
 
 def test_undated_article_has_no_guessed_date():
-    assert seed("002").published is None
+    assert seed("002").record.published is None
 
 
 def test_boilerplate_and_cross_links_are_removed():
     for path in sorted(CORPUS.glob("*.txt")):
-        body = read_article(path).body
+        body = read_article(path).record.body
         for furniture in ("World Cup", "Mianwali", "Leave a Reply", "Please enter your", "Read Also"):
             assert furniture not in body, (path.name, furniture)
 
 
 def test_passages_keep_offsets_into_the_clean_text():
     article = seed("003")
+    body = article.record.body
     assert article.passages
     for passage in article.passages:
-        assert article.body[passage.start:passage.end] == passage.text
+        assert body[passage.start:passage.end] == passage.text
         for sentence in passage.sentences:
-            assert article.body[sentence.start:sentence.end] == sentence.text
+            assert body[sentence.start:sentence.end] == sentence.text
 
 
 def test_quoted_speech_stays_one_sentence():
@@ -50,7 +51,7 @@ def test_metadata_is_inferred_without_front_matter(tmp_path):
     path = tmp_path / "plain.txt"
     path.write_text("Delhi and Moscow sign a pact\n\nPublished on Jan 05, 2022\n\n"
                     "India and Russia signed a pact on Tuesday. Officials said more talks would follow soon.\n")
-    article = read_article(path)
+    article = read_article(path).record
     assert article.title == "Delhi and Moscow sign a pact"
     assert article.published == "2022-01-05"
 

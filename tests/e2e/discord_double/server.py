@@ -9,6 +9,7 @@ the double received (:attr:`DiscordDouble.requests`, :attr:`DiscordDouble.posted
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import Any, Callable
 
@@ -113,9 +114,10 @@ class DiscordDouble:
 
     def add_file(self, channel: p.ChannelInfo, filename: str, data: bytes, content_type: str | None) -> dict:
         """Host an upload on the double's CDN and return its attachment object."""
-        info = p.attachment(filename=filename, size=len(data), content_type=content_type,
-                            url=f"{self.base_url}/attachments/{channel.id}/{{id}}/{filename}")
-        info["url"] = info["proxy_url"] = info["url"].replace("{id}", info["id"])
+        info = p.attachment(filename=filename, size=len(data), content_type=content_type, url="")
+        # Like Discord's CDN, the URL carries a sanitised name; ``filename`` keeps the original.
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename).lstrip(".") or "file"
+        info["url"] = info["proxy_url"] = f"{self.base_url}/attachments/{channel.id}/{info['id']}/{safe}"
         self.files[info["id"]] = (data, content_type)
         return info
 
