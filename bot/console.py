@@ -34,6 +34,16 @@ async def run_console(engine: Engine, stdin: TextIO, stdout: TextIO) -> int:
     interactive = _is_tty(stdin)
     if interactive:
         _write(stdout, "briefbot console: ask a question, or type help.")
+    # Models load while the user types the first question.
+    warm_up = asyncio.create_task(engine.warm_up())
+    try:
+        return await _read_eval_print(engine, stdin, stdout, interactive)
+    finally:
+        warm_up.cancel()
+        await asyncio.gather(warm_up, return_exceptions=True)
+
+
+async def _read_eval_print(engine: Engine, stdin: TextIO, stdout: TextIO, interactive: bool) -> int:
     while True:
         if interactive:
             stdout.write(PROMPT)

@@ -1,7 +1,7 @@
 """Ask: question → cache → evidence → model → verified, cited answer (or a clear refusal).
 
 The answer cache key is the normalised question, the filters, the corpus version, the
-model and the prompt version, so ingesting anything or changing the model or prompt
+model and the answer version (prompt and verification rules), so ingesting anything or changing the model or prompt
 never serves a stale answer. Identical questions arriving together are computed once."""
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from summarizer.verify import Checked, check_answer, citation_numbers
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "5"
+# Part of every cache key: bump it whenever the prompt or the verification rules change,
+# so no answer made under older rules is served again.
+ANSWER_VERSION = "6"
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_WORDS = 80
 MAX_NEW_TOKENS = 96
@@ -56,7 +58,7 @@ def normalise_question(question: str) -> str:
 
 
 def cache_key(question: str, filters: Filters, corpus_version: str, model: str) -> str:
-    payload = json.dumps([question.casefold(), filters.key(), corpus_version, model, PROMPT_VERSION])
+    payload = json.dumps([question.casefold(), filters.key(), corpus_version, model, ANSWER_VERSION])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

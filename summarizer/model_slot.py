@@ -32,7 +32,7 @@ class ModelSlot:
         self._factory = factory or self._load_configured
         self._timeout_s = timeout_s
         self._slots = asyncio.Semaphore(max(1, concurrency))
-        self._load_lock = asyncio.Lock()
+        self._loading: asyncio.Future[Generator | None] | None = None
         self._load_error: str | None = None
 
     @property
@@ -47,14 +47,22 @@ class ModelSlot:
         return self._load_error
 
     async def load(self) -> Generator | None:
-        """The generator, loading it once; None (and ``load_error`` set) when it cannot be loaded."""
-        async with self._load_lock:
-            if self._generator is None and self._load_error is None:
-                try:
-                    self._generator = await asyncio.to_thread(self._factory)
-                except ModelError as exc:
-                    self._load_error = str(exc)
-                    log.error("answer model unavailable: %s", exc)
+        """The generator, loading it once; None (and ``load_error`` set) when it cannot be loaded.
+
+        The load is shielded: a caller that gives up (a cancelled warm-up) does not abandon a
+        half-finished load that the next caller would then start again."""
+        if self._generator is not None:
+            return self._generator
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(self._load_once())
+        return await asyncio.shield(self._loading)
+
+    async def _load_once(self) -> Generator | None:
+        try:
+            self._generator = await asyncio.to_thread(self._factory)
+        except ModelError as exc:
+            self._load_error = str(exc)
+            log.error("answer model unavailable: %s", exc)
         return self._generator
 
     def _load_configured(self) -> Generator:
