@@ -23,7 +23,7 @@ async def test_sync_registers_valid_commands_without_connecting(double: DiscordD
     for command in commands:
         expected = MANAGE_GUILD if command["name"] in ADMIN_COMMANDS else None
         assert command["default_member_permissions"] == expected, command["name"]
-    assert not [r for r in double.requests if r.route == "/gateway"], "sync opened a gateway connection"
+    assert not double.gateway.connections, "sync opened a gateway connection"
     assert all(r.authorized for r in double.requests)
 
     code, out2, err2 = await run_cli(["sync"], env, files.home)
@@ -46,7 +46,7 @@ async def test_run_identifies_and_keeps_beating(double: DiscordDouble, launch, f
     assert not intents & (1 << 1), "the privileged members intent is not needed"
 
     first = [r.path for r in double.requests][:4]
-    assert first == ["/users/@me", "/oauth2/applications/@me", "/gateway/bot", "/gateway"]
+    assert first == ["/users/@me", "/oauth2/applications/@me", "/gateway/bot", "/"]
     assert not [r for r in double.requests if r.method == "PUT"], "commands synced on connect"
 
     await double.wait_for(lambda: len(conn.heartbeats) >= 6, 10, "heartbeats")

@@ -52,8 +52,8 @@ async def test_plain_discord_client_against_the_double(pointed: DiscordDouble):
         conn = double.gateway.live
         assert conn.compress == "zlib-stream" and conn.query["v"] == "10" and conn.how == "identify"
         paths = [r.path for r in double.requests]
-        assert paths[:4] == ["/users/@me", "/oauth2/applications/@me", "/gateway/bot", "/gateway"]
-        assert all(r.authorized for r in double.requests if r.path != "/gateway")
+        assert paths[:4] == ["/users/@me", "/oauth2/applications/@me", "/gateway/bot", "/"]
+        assert all(r.authorized for r in double.requests if r.path != "/")
 
         alice = double.add_user("alice")
         said = await double.say(alice, "hello @everyone")

@@ -111,7 +111,7 @@ class Gateway:
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.double.port}/gateway"
+        return f"ws://127.0.0.1:{self.double.port}/"
 
     @property
     def live(self) -> Connection | None:
@@ -178,7 +178,7 @@ class Gateway:
                 except ValueError:
                     return await self._close(conn, DECODE_ERROR, "Error while decoding payload.")
                 await self._receive(conn, payload)
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:
             pass
         finally:
             self._closed(conn, f"socket closed ({ws.close_code})")

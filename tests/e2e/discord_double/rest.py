@@ -165,7 +165,7 @@ class Rest:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         r = app.router
-        r.add_get("/gateway", self.double.gateway.handle)
+        r.add_get("/", self.double.gateway.handle)  # the websocket, like wss://gateway.discord.gg/
         r.add_get(API + "/gateway", self.get_gateway)
         r.add_get(API + "/gateway/bot", self.get_gateway_bot)
         r.add_get(API + "/users/@me", self.get_me)
@@ -205,7 +205,7 @@ class Rest:
         request[RECORD] = record
         response = await self._serve(request, handler, record)
         record.status = response.status
-        if isinstance(response, web.Response) and response.body is not None and response.content_type == "application/json":
+        if isinstance(response, web.Response) and response.content_type == "application/json" and response.body:
             record.response = json.loads(response.body)
         return response
 
@@ -240,7 +240,7 @@ class Rest:
 
     async def _serve(self, request: web.Request, handler: Handler, record: RecordedRequest) -> web.StreamResponse:
         route = record.route
-        if route.startswith(("/gateway", "/attachments/")) and route != "/gateway/bot":
+        if route in ("/", "/gateway") or route.startswith("/attachments/"):  # no token needed
             return await handler(request)
         token_routes = ("/interactions/", "/webhooks/")
         if not route.startswith(token_routes) and record.authorized is not True:
@@ -513,8 +513,7 @@ class Rest:
         problem = p.check_message_body(merged, has_files=bool(request[RECORD].files or message["attachments"]))
         if problem:
             return reply(problem, status=400)
-        posted = self.double.edit_as_bot(message, body, kind="edit", interaction=interaction,
-                                         files=request[RECORD].files)
+        posted = self.double.edit_as_bot(message, body, kind="edit", interaction=interaction)
         if message is interaction.original:
             interaction.original = posted.message
         return reply(posted.message)

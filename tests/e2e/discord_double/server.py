@@ -1,7 +1,8 @@
 """A local Discord API double: one aiohttp server on 127.0.0.1 with a gateway and REST routes.
 
-The world is one guild ("Embassy") with three text channels, an @everyone role, an Admin role
-and a Members role, the bot, its owner (an admin) and as many users as a test adds. Tests
+The world is one guild ("Embassy") with three text channels; roles for everyone, members,
+moderators (who may @everyone), admins and the bot; the bot, its owner (an admin) and as many
+users as a test adds. Tests
 act as users (:meth:`DiscordDouble.say`, :meth:`DiscordDouble.slash`) and assert on what
 the double received (:attr:`DiscordDouble.requests`, :attr:`DiscordDouble.posted`,
 :attr:`DiscordDouble.frames`)."""
@@ -128,7 +129,7 @@ class DiscordDouble:
         if mention_bot:
             content = f"{self.bot.mention} {content}"
         mentioned = [self.users[i] for i in dict.fromkeys(p.USER_MENTION.findall(content)) if i in self.users]
-        roles = [r for r in dict.fromkeys(p.ROLE_MENTION.findall(content))]
+        roles = list(dict.fromkeys(p.ROLE_MENTION.findall(content)))
         everyone = bool(p.EVERYONE_MENTION.search(content)) and bool(user.permissions & p.MENTION_EVERYONE)
         message = p.message(channel=channel, author=user, content=content, guild=self.guild, mentions=mentioned,
                             mention_roles=roles, mention_everyone=everyone, attachments=attachments)
@@ -164,7 +165,7 @@ class DiscordDouble:
         record = Interaction(payload["id"], payload["token"], name, user, channel, payload, time.monotonic())
         self.rest.interactions[record.id] = record
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
-        record.sent_at = time.monotonic()
+        record.sent_at = time.monotonic()  # Discord's 3 s start when the event is on the wire
         return record
 
     # -- waiting ----------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ class DiscordDouble:
                           flags: int = 0, nonce: Any = None) -> Posted:
         replied_author = referenced["author"]["id"] if referenced else None
         pinged = p.pings(body, replied_author=replied_author)
-        attachments = [dict(p.attachment(filename=name, size=len(data), url="", content_type=None))
+        attachments = [p.attachment(filename=name, size=len(data), url="", content_type=None)
                        for name, data in files.items()]
         message = p.message(
             channel=channel, author=self.bot, content=body.get("content") or "", guild=self.guild,
@@ -221,8 +222,7 @@ class DiscordDouble:
             await self._dispatch_message(message)
         return posted
 
-    def edit_as_bot(self, message: dict, body: dict, *, kind: str, interaction: Interaction | None = None,
-                    files: dict[str, bytes] | None = None) -> Posted:
+    def edit_as_bot(self, message: dict, body: dict, *, kind: str, interaction: Interaction | None = None) -> Posted:
         replied = (message.get("referenced_message") or {}).get("author", {}).get("id")
         pinged = p.pings(body, replied_author=replied) if "content" in body else p.Pings(False, (), (), None)
         edited = dict(message, edited_timestamp=p.iso_now())
