@@ -48,6 +48,9 @@ class Embedder:
         with self._lock:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()  # a bar per start is noise in logs and consoles
 
                 path = self._path or bundled_model_path()
                 try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import logging
 import os
 import threading
 import time
@@ -104,18 +105,26 @@ class LlamaCppGenerator:
             ) from None
         self.name = f"{model.name}@llama.cpp"
         self._lock = threading.Lock()
+        # verbose=False would make llama-cpp-python point the process's stdout and stderr file
+        # descriptors at /dev/null while the model loads, swallowing whatever other threads
+        # print meanwhile (the console's answers, the bot's logs). Load verbosely instead,
+        # with only this thread's Python-level chatter captured, then quieten its logger.
+        logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
         try:
-            with _quiet_stderr():
+            with contextlib.redirect_stderr(io.StringIO()):
                 self._llm = llama_cpp.Llama(
                     model_path=str(model.path),
                     n_ctx=context_tokens,
                     n_threads=n_threads,
                     n_threads_batch=n_threads,
                     seed=SEED,
-                    verbose=False,
+                    verbose=True,
                 )
         except Exception as exc:
             raise ModelError(f"could not load model {model.path} with llama.cpp: {exc}") from None
+        finally:
+            logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
+        self._llm.verbose = False  # no timing report on stderr after every answer
         self._first_token_at: float | None = None
         self._wrap_generate()
 
@@ -258,20 +267,3 @@ def _eos_ids(*values: int | list[int] | None) -> set[int]:
         elif v:
             ids.update(v)
     return ids
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Silence native log lines written straight to fd 2 while a model loads."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)

@@ -88,3 +88,15 @@ def test_digest_json_groups_the_day_into_stories(db_copy):
 def test_bad_date_is_a_usage_error(db_copy):
     result = run("ask", "anything", "--since", "yesterday", db=db_copy)
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_console_answers_are_not_lost_while_the_model_loads(db_copy):
+    """The model loads in the background when the console starts; its loader must not
+    silence the process's stdout meanwhile (llama-cpp-python's quiet mode does)."""
+    result = subprocess.run([*BRIEFBOT, "chat"], input="/sources\n/search Kudankulam\n", capture_output=True,
+                            text=True, timeout=180, cwd=db_copy.parent,
+                            env=os.environ | {"BRIEFBOT_DB": str(db_copy), "BRIEFBOT_MODEL": "smollm2",
+                                              "DISCORD_TOKEN": ""})
+    assert result.returncode == 0, result.stderr
+    assert "Kudankulam" in result.stdout and "Hindustan Times" in result.stdout
+    assert "Loading weights" not in result.stderr

@@ -54,7 +54,7 @@ async def test_corrupt_database_is_kept_and_the_bot_refuses_to_start(double: Dis
     assert str(kept[0]) in err, "the message does not say where the file went"
     assert not files.db.exists(), "a new database was created in place of the corrupt one"
     assert not double.gateway.connections, "the bot connected anyway"
-    figures.update(exit_code=code, message=next(line for line in err.splitlines() if "corrupt" in line)[:160])
+    figures.update(exit_code=code, moved_aside_as=kept[0].name)
 
 
 def read_only_command(folder: Path) -> list[str] | None:
