@@ -6,7 +6,7 @@ take up to an hour to appear, so it is an explicit step, `briefbot sync`)."""
 
 from __future__ import annotations
 
-import asyncio
+import gc
 import logging
 
 import discord
@@ -80,7 +80,6 @@ class BriefBot(commands.Bot):
         self.settings = settings
         self.clock = clock
         self.background = background
-        self._warm_up_task: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
         cooldowns = Cooldowns(self.settings.ask_cooldown)
@@ -90,16 +89,6 @@ class BriefBot(commands.Bot):
                                      post_empty_days=self.settings.digest_empty_days, schedule=self.background))
         await self.add_cog(AdminCog(self.engine))
         await self.add_cog(StatsCog(self.engine))
-        if self.background:
-            self._warm_up_task = asyncio.create_task(self._warm_up())
-
-    async def _warm_up(self) -> None:
-        """Load the models before the first question; the bot answers meanwhile, just slower."""
-        try:
-            await self.engine.warm_up()
-            log.info("engine warmed up: %s", self.engine.answerer.models.name)
-        except Exception:
-            log.exception("warming up the engine failed; models load on the first question instead")
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: the ask cog answers mentions and replies."""
@@ -108,10 +97,6 @@ class BriefBot(commands.Bot):
         log.info("connected as %s (%s) to %d servers", self.user, self.user.id if self.user else "?",
                  len(self.guilds))
 
-    async def close(self) -> None:
-        if self._warm_up_task is not None:
-            self._warm_up_task.cancel()
-        await super().close()
 
 
 def _point_at_api(settings: Settings) -> None:
@@ -131,6 +116,7 @@ async def run_discord(settings: Settings) -> int:
     _point_at_api(settings)
     engine = await Engine.open(settings.engine_config())
     try:
+        await _warm_up(engine)
         async with BriefBot(engine, settings) as bot:
             await bot.start(_token(settings))
     except discord.PrivilegedIntentsRequired:
@@ -139,6 +125,19 @@ async def run_discord(settings: Settings) -> int:
     finally:
         await engine.close()
     return 0
+
+
+async def _warm_up(engine: Engine) -> None:
+    """Load the models before connecting. Importing torch and llama.cpp and loading weights
+    cause garbage collections of up to half a second; done while the gateway is live, they
+    delay heartbeats. Freezing what is loaded keeps later collections short."""
+    log.info("loading models before connecting to Discord")
+    try:
+        await engine.warm_up()
+    except Exception:
+        log.exception("warming up the engine failed; models load on the first question instead")
+    gc.collect()
+    gc.freeze()
 
 
 async def sync_commands(settings: Settings, guild_id: int | None = None) -> int:

@@ -6,9 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
-from tests.conftest import CORPUS, REPO
+from tests.conftest import CORPUS
 
 BRIEFBOT = [sys.executable, "-m", "bot.cli"]
 
