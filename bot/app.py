@@ -21,6 +21,7 @@ from bot.cogs.digest import Clock, DigestCog, utc_now
 from bot.cogs.lookups import LookupsCog
 from bot.cogs.stats import StatsCog
 from bot.settings import Settings
+from store import ReadOnlyStoreError
 from summarizer.engine import Engine
 from summarizer.results import QuestionError
 
@@ -42,6 +43,8 @@ def user_message(error: app_commands.AppCommandError) -> str | None:
     cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(cause, (QuestionError, UserFacingError, NotAdmin, AskCooldown)):
         return str(cause)
+    if isinstance(cause, ReadOnlyStoreError):
+        return "The briefing store is read-only at the moment, so nothing was saved. Questions still work."
     if isinstance(cause, app_commands.NoPrivateMessage):
         return "This command only works in a server."
     if isinstance(cause, app_commands.TransformerError):
@@ -134,6 +137,7 @@ async def _warm_up(engine: Engine) -> None:
     log.info("loading models before connecting to Discord")
     try:
         await engine.warm_up()
+        log.info("engine warmed up: %s", engine.answerer.models.name)
     except Exception:
         log.exception("warming up the engine failed; models load on the first question instead")
     gc.collect()

@@ -136,7 +136,8 @@ class Store:
     @classmethod
     async def open(cls, path: Path | str, *, read_only: bool = False) -> "Store":
         path = Path(path)
-        if not read_only and path.exists() and not os.access(path, os.W_OK):
+        folder_writable = os.access(path.parent, os.W_OK)
+        if not read_only and path.exists() and not (os.access(path, os.W_OK) and folder_writable):
             read_only = True
         if not read_only:
             try:
@@ -145,7 +146,11 @@ class Store:
                 raise StoreError(f"{path}: cannot create the database folder ({exc.strerror})") from None
         if read_only and not path.exists():
             raise StoreError(f"{path}: database does not exist and the location is read-only")
-        target = f"file:{path}?mode=ro" if read_only else str(path)
+        # On a read-only disk SQLite cannot create the -shm file a WAL database needs even to
+        # read; immutable=1 reads the file as it is (a cleanly closed database has no WAL left).
+        target = str(path)
+        if read_only:
+            target = f"file:{path}?mode=ro" + ("" if folder_writable else "&immutable=1")
         try:
             db = await aiosqlite.connect(target, uri=read_only)
         except sqlite3.Error as exc:
@@ -154,10 +159,13 @@ class Store:
         store = cls(db, path, read_only)
         try:
             await store._prepare()
+        except ReadOnlyStoreError:
+            await db.close()
+            raise
         except sqlite3.DatabaseError as exc:
             await db.close()
-            if "readonly" in str(exc) or "read-only" in str(exc):
-                raise ReadOnlyStoreError(f"{path}: database is read-only and needs migrating") from None
+            if not _is_corruption(exc):
+                raise StoreError(f"{path}: cannot open the database ({exc}); the file was left as it is") from None
             moved = _move_aside(path)
             raise CorruptDatabaseError(
                 f"{path}: database is corrupt ({exc}); it was moved to {moved} and nothing was overwritten"
@@ -172,11 +180,11 @@ class Store:
         await self._db.execute("PRAGMA busy_timeout = 5000")
         check = await (await self._db.execute("PRAGMA quick_check")).fetchone()
         if check[0] != "ok":
-            raise sqlite3.DatabaseError(f"integrity check failed: {check[0]}")
+            raise IntegrityCheckFailed(f"integrity check failed: {check[0]}")
         version = (await (await self._db.execute("PRAGMA user_version")).fetchone())[0]
         pending = [(n, sql) for n, sql in _migrations() if n > version]
         if pending and self.read_only:
-            raise sqlite3.DatabaseError("read-only database needs migrating")
+            raise ReadOnlyStoreError(f"{self.path}: the database needs migrating but is read-only")
         for number, sql in pending:
             await self._db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
 
@@ -466,6 +474,16 @@ def _sentence(row: aiosqlite.Row) -> Sentence:
         id=row["id"], passage_id=row["passage_id"], article_id=row["article_id"], ord=row["ord"],
         start=row["start"], end=row["end"], text=row["text"], embedding=_vector(row["embedding"]),
     )
+
+
+class IntegrityCheckFailed(sqlite3.DatabaseError):
+    pass
+
+
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    """Only a damaged file is moved aside; a locked, unreadable or read-only one is left alone."""
+    return isinstance(exc, IntegrityCheckFailed) or getattr(exc, "sqlite_errorname", "") in {
+        "SQLITE_NOTADB", "SQLITE_CORRUPT"}
 
 
 def _move_aside(path: Path) -> Path:

@@ -7,6 +7,7 @@ awaits these methods keeps beating."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -106,11 +107,19 @@ class Engine:
         if not safe.endswith(".txt"):
             safe += ".txt"
         folder = self.config.corpus_dir / UPLOAD_FOLDER
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / safe
         tmp = target.with_suffix(".part")
-        await asyncio.to_thread(tmp.write_bytes, data)
-        report = await self.ingest([tmp.rename(target)])
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(tmp.write_bytes, data)
+            tmp.rename(target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            report = IngestReport()
+            report.failed.append((safe, f"cannot save it in {folder} ({exc.strerror}); nothing was ingested"))
+            return report
+        report = await self.ingest([target])
         if report.failed:
             target.unlink(missing_ok=True)
         return report

@@ -105,24 +105,23 @@ async def test_burst_of_50_questions_from_20_users(double: DiscordDouble, launch
     # The event loop during the burst, until the last response was delivered.
     beats = [(t, gap) for conn in double.gateway.connections
              for t, gap in zip(conn.heartbeats[1:], conn.heartbeat_gaps()) if started <= t <= finished]
-    heartbeat_late = max(gap for _, gap in beats) - double.gateway.heartbeat_interval_ms / 1000
+    interval = double.gateway.heartbeat_interval_ms / 1000
+    heartbeat_late = max(gap for _, gap in beats) - interval
     loop = read_probe(probe)
     in_burst = [lag for t, lag in loop["late"] if started <= t <= finished]
     max_loop_gap = max(in_burst, default=0.0)
+    collections = [round(pause, 3) for t, _, pause in loop["gc_pauses"] if started <= t <= finished]
     figures.update(questions=QUESTIONS, users=USERS, delivered=answered + told_to_wait, expected=QUESTIONS,
                    answered=answered, told_to_wait=told_to_wait, burst_s=burst_s, all_answered_s=finished - started,
                    max_ack_s=max(i.ack_seconds for i in interactions), heartbeats_in_burst=len(beats),
                    max_heartbeat_late_s=heartbeat_late, max_loop_gap_s=max_loop_gap,
-                   loop_probe_samples=loop["samples"], max_loop_gap_whole_run_s=loop["max_lag_s"])
-    assert len(beats) >= (finished - started) / 0.5 - 2, "heartbeats missing during the burst"
+                   loop_probe_samples=loop["samples"], max_loop_gap_incl_startup_s=loop["max_lag_s"])
+    assert len(beats) >= (finished - started) / interval - 2, "heartbeats missing during the burst"
     assert heartbeat_late <= MAX_LOOP_GAP_S, f"a heartbeat was {heartbeat_late * 1000:.0f} ms late"
-    assert max_loop_gap <= MAX_LOOP_GAP_S, f"the event loop was blocked for {max_loop_gap * 1000:.0f} ms"
+    assert max_loop_gap <= MAX_LOOP_GAP_S, (f"the event loop was blocked for {max_loop_gap * 1000:.0f} ms "
+                                            f"(garbage collections over 20 ms during the burst: {collections} s)")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bot issue: bot/app.py warms the models up after connecting, and importing torch, transformers and "
-    "llama_cpp and loading the models trigger full garbage collections of 100-600 ms while the gateway is live. "
-    "Fix: in run_discord, await engine.warm_up() and gc.freeze() before bot.start(); then remove this mark."))
 async def test_event_loop_on_time_while_the_bot_starts(double: DiscordDouble, launch, tmp_path, figures):
     """From the moment the gateway connection opens until the models are loaded."""
     probe = tmp_path / "loop-probe.json"

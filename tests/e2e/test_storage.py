@@ -67,12 +67,6 @@ def read_only_command(folder: Path) -> list[str] | None:
     return prefix if probe.returncode == 0 and not (folder / "probe").exists() else None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known store issue: Store.open opens a WAL database on a read-only disk with mode=ro, which SQLite refuses "
-    "without a writable -shm (\"unable to open database file\"); the error is then taken for corruption and the "
-    "healthy file is moved aside (which fails: the disk is read-only). Fix in store/db.py Store.open: add "
-    "&immutable=1 when the folder is not writable, and move aside only on SQLITE_NOTADB/CORRUPT, not on "
-    "OperationalError; the cogs must also report StoreError/OSError on writes. Then remove this mark."))
 async def test_read_only_disk_answers_and_reports_writes(double: DiscordDouble, launch, files: BotFiles, figures):
     prefix = read_only_command(files.home)
     if prefix is None:
