@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from store import (
-    Article, CorruptDatabaseError, NewPassage, NewSentence, ReadOnlyStoreError, Store, Subscription,
+    Article, CorruptDatabaseError, NewPassage, NewSentence, ReadOnlyStoreError, Store, StoreError, Subscription,
 )
 
 
@@ -94,3 +94,11 @@ async def test_delivery_is_claimed_once_and_survives_reopen(tmp_path):
     await store.release_delivery(1, "2026-11-23")
     assert not await store.delivered(1, "2026-11-23")
     await store.close()
+
+
+async def test_unopenable_database_is_reported_and_left_alone(tmp_path):
+    path = tmp_path / "x.db"
+    path.mkdir()  # something that is not a database file, and not corrupt either
+    with pytest.raises(StoreError, match="cannot open"):
+        await Store.open(path)
+    assert path.is_dir() and not list(tmp_path.glob("x.db.corrupt-*"))
