@@ -73,7 +73,7 @@ class Answerer:
     async def ask(self, question: str, filters: Filters = Filters(), *, use_cache: bool = True) -> Answer:
         started = time.perf_counter()
         text = normalise_question(question)
-        key = cache_key(text, filters, await self.store.corpus_version(), self.models.name)
+        key = cache_key(text, filters, await self.store.corpus_version(), self.models.identity)
         if use_cache:
             hit = await self.store.cached_answer(key)
             if hit is not None:

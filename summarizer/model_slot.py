@@ -29,6 +29,7 @@ class ModelSlot:
         self._runtime = runtime
         self._cache_dir = cache_dir
         self._generator = generator
+        self._injected_name = generator.name if generator is not None else None
         self._factory = factory or self._load_configured
         self._timeout_s = timeout_s
         self._slots = asyncio.Semaphore(max(1, concurrency))
@@ -36,11 +37,14 @@ class ModelSlot:
         self._load_error: str | None = None
 
     @property
+    def identity(self) -> str:
+        """The model as configured; stable before and after loading, so it keys the answer cache."""
+        return self._injected_name or f"{self._spec}@{self._runtime}"
+
+    @property
     def name(self) -> str:
-        """Stable before loading, because it is part of every answer-cache key."""
-        if self._generator is not None:
-            return self._generator.name
-        return f"{self._spec}@{self._runtime}"
+        """The model actually answering, once loaded (e.g. the resolved file and runtime)."""
+        return self._generator.name if self._generator is not None else self.identity
 
     @property
     def load_error(self) -> str | None:
