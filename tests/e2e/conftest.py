@@ -114,8 +114,8 @@ async def launch(double, files, tmp_path, figures):
         bots.append(bot)
         await bot.start()
         if wait:
-            await bot.wait_connected(on, timeout=60)
-            await bot.wait_log(WARMED_UP_LOG, timeout=90)
+            await bot.wait_connected(on, timeout=180)  # models load before the bot connects
+            await bot.wait_log(WARMED_UP_LOG, timeout=60)
         return bot
 
     yield start

@@ -123,7 +123,8 @@ async def test_burst_of_50_questions_from_20_users(double: DiscordDouble, launch
 
 
 async def test_event_loop_on_time_while_the_bot_starts(double: DiscordDouble, launch, tmp_path, figures):
-    """From the moment the gateway connection opens until the models are loaded."""
+    """From the moment the gateway connection opens to a second after start-up: no garbage
+    collection of the freshly loaded models may stall the loop while the gateway is live."""
     probe = tmp_path / "loop-probe.json"
     bot = await probed(launch, probe)
     await asyncio.sleep(1.0)
