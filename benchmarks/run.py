@@ -47,19 +47,26 @@ class Plan:
     uncached_passes: int
     cached_rounds: int
     transformers_prompts: int
+    transformers_warm_up: bool  # replay the engine's warm-up prompt first (unmeasured)
     cold_starts: int
+    event_loop_timeout_s: float | None  # None: the bot's generation timeout
     concurrent_asks: int = 20
     seed: int = 7
 
 
 def make_plan(quick: bool, model: str) -> Plan:
-    if quick:  # CI smoke: every figure, small sizes, the tiny model; well under two minutes
-        return Plan(quick=True, model="smollm2", ingest_passages=200, ingest_repetitions=1,
-                    retrieval_sizes=(1000,), retrieval_queries=30, questions=3, uncached_passes=1,
-                    cached_rounds=30, transformers_prompts=1, cold_starts=1)
+    if quick:
+        # CI smoke: every figure, small sizes, the tiny model, under two minutes. A short
+        # generation timeout turns the asks still queued for the model into extractive answers
+        # sooner; the loop is probed under 20 concurrent asks all the same.
+        return Plan(quick=True, model="smollm2", ingest_passages=150, ingest_repetitions=1,
+                    retrieval_sizes=(1000,), retrieval_queries=20, questions=3, uncached_passes=1,
+                    cached_rounds=30, transformers_prompts=1, transformers_warm_up=False, cold_starts=1,
+                    event_loop_timeout_s=5.0)
     return Plan(quick=False, model=model, ingest_passages=2000, ingest_repetitions=2,
                 retrieval_sizes=(1000, 10000, 100000), retrieval_queries=100, questions=6, uncached_passes=2,
-                cached_rounds=50, transformers_prompts=2, cold_starts=3)
+                cached_rounds=50, transformers_prompts=2, transformers_warm_up=True, cold_starts=3,
+                event_loop_timeout_s=None)
 
 
 @dataclass(frozen=True)
@@ -197,10 +204,12 @@ class Bench:
         })
 
     def replay(self, probe_name: str, answers: dict) -> list[dict]:
-        """The engine's first prompts on another runtime: its warm-up prompt, then the measured ones."""
-        calls = answers["calls"][:1 + self.plan.transformers_prompts]
+        """The engine's first prompts on another runtime: its warm-up prompt (unless the plan skips
+        it), then the measured ones; returns the measured generations."""
+        warm_up = 1 if self.plan.transformers_warm_up else 0
+        calls = answers["calls"][1 - warm_up:1 + self.plan.transformers_prompts]
         result = self.probe(probe_name, probe_name, self._model_params() | {"calls": calls})
-        return result["generations"][1:]
+        return result["generations"][warm_up:]
 
     def decode_figure(self, answers: dict) -> dict:
         _require(answers, "the answers figure")
@@ -216,9 +225,11 @@ class Bench:
         }
 
     def event_loop(self) -> dict:
+        timeout = self.plan.event_loop_timeout_s or self.inputs.generation_timeout_s
         return self.probe("event_loop", "event_loop", self._model_params() | {
             "db_path": str(self.answer_db), "corpus_dir": str(self.scratch / "corpus"),
             "questions": self.concurrent_questions, "warm_up_question": WARM_UP_QUESTION,
+            "generation_timeout_s": timeout,
         })
 
     def cold_start(self) -> dict:
