@@ -14,7 +14,6 @@ import random
 import sys
 import time
 
-import pytest
 
 from tests.e2e.discord_double import DiscordDouble
 from tests.e2e.harness import REPO, WARMED_UP_LOG, assert_no_pings, assert_no_rejections, citations_of, read_probe
