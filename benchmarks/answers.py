@@ -74,6 +74,8 @@ async def measure(params: dict) -> dict:
 
 def _raw_runtime(params: dict, generator: RecordingGenerator) -> RawLlamaCpp:
     """Raw llama.cpp on the same model file, warmed up on the engine's warm-up prompt."""
+    if not generator.calls:
+        raise RuntimeError(f"the warm-up question reached no generation: {params['warm_up_question']!r}")
     raw = RawLlamaCpp(resolve_model(params["model"], Path(params["model_cache"])).path)
     warm_up = generator.calls[0]
     raw.generate(warm_up.messages, warm_up.max_tokens)

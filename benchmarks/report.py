@@ -63,15 +63,19 @@ def summary_rows(results: dict) -> list[Row]:
              for size, figure in figures["retrieval"].items()]
     rows.append(_row("cached answer p50 / p95", figures["cached_answer"], _cached_cells))
     uncached = figures["uncached_answer"]
-    rows.append(_row(f"uncached answer p50 / p95 ({uncached.get('model', '')})", uncached, _uncached_cells))
+    rows.append(_row(f"uncached answer p50 / p95{_model_of(uncached)}", uncached, _uncached_cells))
     decode = figures["decode_tokens_per_s"]
-    rows += [_row(f"decode tokens/s, {runtime} ({decode.get('model', '')})", decode,
+    rows += [_row(f"decode tokens/s, {runtime}{_model_of(decode)}", decode,
                   lambda f, runtime=runtime: _decode_cells(f, runtime)) for runtime in ("llama.cpp", "transformers")]
     rows.append(_row("cold start to first answer, p50", figures["cold_start"], _cold_start_cells))
     rows.append(_row(f"peak RSS, whole bot process ({figures['peak_rss']['model']} model)", figures["peak_rss"],
                      _rss_cells))
     rows.append(_row("event-loop max gap, 20 concurrent asks", figures["event_loop_gap"], _event_loop_cells))
     return rows
+
+
+def _model_of(figure: dict) -> str:
+    return f" ({figure['model']})" if "model" in figure else ""
 
 
 def _row(name: str, figure: dict, cells: Callable[[dict], tuple[str, str, str]]) -> Row:

@@ -29,7 +29,8 @@ from summarizer.models import resolve_model
 
 RUNTIME = "llama.cpp"  # the figures compare against raw llama_cpp.Llama
 PROBE_TIMEOUT_S = 1800
-WARM_UP_QUESTION = "What did the foreign ministers discuss?"
+# The answer figures time the model, not the bot's patience: no generation may time out there.
+ANSWER_FIGURE_TIMEOUT_S = 600.0
 # The figures of the table, in its order: the JSON's contract.
 FIGURES = ("ingest_throughput", "retrieval", "cached_answer", "uncached_answer", "decode_tokens_per_s",
            "cold_start", "peak_rss", "event_loop_gap")
@@ -133,10 +134,12 @@ class Bench:
                                  "TOKENIZERS_PARALLELISM": "false"}
         self.answer_db = scratch / "answers.db"
         pool = sentence_pool(inputs.source_corpus)
-        questions = sample_questions(pool, plan.questions + plan.concurrent_asks + 1, plan.seed)
-        self.questions = questions[:plan.questions]
-        self.concurrent_questions = questions[plan.questions:plan.questions + plan.concurrent_asks]
-        self.cold_question = questions[-1]
+        # Distinct questions, each answerable from the corpus (see sample_questions).
+        questions = iter(sample_questions(pool, plan.questions + plan.concurrent_asks + 2, plan.seed))
+        self.warm_up_question = next(questions)
+        self.cold_question = next(questions)
+        self.questions = [next(questions) for _ in range(plan.questions)]
+        self.concurrent_questions = [next(questions) for _ in range(plan.concurrent_asks)]
         # Assemble (or verify) the model file now, so no figure pays for it.
         self.model_path = resolve_model(plan.model, inputs.model_cache).path
 
@@ -199,8 +202,9 @@ class Bench:
     def answers(self) -> dict:
         return self.probe("answers", "answers", self._model_params() | {
             "db_path": str(self.answer_db), "corpus_dir": str(self.scratch / "corpus"),
-            "questions": self.questions, "warm_up_question": WARM_UP_QUESTION,
+            "questions": self.questions, "warm_up_question": self.warm_up_question,
             "passes": self.plan.uncached_passes, "cached_rounds": self.plan.cached_rounds,
+            "generation_timeout_s": ANSWER_FIGURE_TIMEOUT_S,
         })
 
     def replay(self, probe_name: str, answers: dict) -> list[dict]:
@@ -228,7 +232,7 @@ class Bench:
         timeout = self.plan.event_loop_timeout_s or self.inputs.generation_timeout_s
         return self.probe("event_loop", "event_loop", self._model_params() | {
             "db_path": str(self.answer_db), "corpus_dir": str(self.scratch / "corpus"),
-            "questions": self.concurrent_questions, "warm_up_question": WARM_UP_QUESTION,
+            "questions": self.concurrent_questions, "warm_up_question": self.warm_up_question,
             "generation_timeout_s": timeout,
         })
 
