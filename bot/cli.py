@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date)
     p.add_argument("--json", action="store_true")
 
+    sub.add_parser("doctor", help="check that this machine can answer: database, embedder, model, token")
     sub.add_parser("chat", help="the local console")
     sub.add_parser("run", help="Discord when DISCORD_TOKEN is set, otherwise the local console")
 
@@ -217,6 +218,37 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_engine(settings, work)
 
 
+async def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from summarizer import health
+
+    logging.getLogger("summarizer").setLevel(logging.CRITICAL)  # the check lines say it all
+    print("briefbot doctor: checking that this machine can answer questions", flush=True)
+    checks = [
+        health.check_database(settings.db),
+        health.check_embedder(),
+        health.check_answer_model(settings.model, settings.runtime, settings.model_cache,
+                                  settings.generation_timeout),
+    ]
+    results = []
+    for check in checks:  # one at a time, each line printed as soon as it is known
+        result = await check
+        results.append(result)
+        print(_doctor_line(result), flush=True)
+    token = health.check_discord_token(settings.discord_token is not None)
+    print(_doctor_line(token))
+    failed = [r.name for r in results if not r.ok and r.required]
+    if failed:
+        print(f"briefbot cannot answer questions on this machine: fix the {' and '.join(failed)} first.")
+        return EXIT_FAILED
+    return 0
+
+
+def _doctor_line(check) -> str:
+    mark = "ok  " if check.ok else ("FAIL" if check.required else "--  ")
+    line = f"  {mark}  {check.name:<14} {check.detail}"
+    return f"{line}; fix: {check.fix}" if check.fix and not check.ok else line
+
+
 async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import run_console
 
@@ -252,7 +284,7 @@ async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "ingest": cmd_ingest, "search": cmd_search, "sources": cmd_sources, "ask": cmd_ask, "eval": cmd_eval,
-    "digest": cmd_digest, "chat": cmd_chat, "run": cmd_run, "sync": cmd_sync, "bench": cmd_bench,
+    "digest": cmd_digest, "doctor": cmd_doctor, "chat": cmd_chat, "run": cmd_run, "sync": cmd_sync, "bench": cmd_bench,
 }
 
 

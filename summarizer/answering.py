@@ -17,7 +17,8 @@ import time
 from store import Article, ReadOnlyStoreError, Store
 from summarizer.evidence import Evidence, assess_support, select_evidence
 from summarizer.lookups import citation
-from summarizer.model_slot import ModelSlot, ModelUnavailable
+from summarizer.model_process import ModelUnavailable
+from summarizer.model_slot import ModelSlot
 from summarizer.results import Answer, QuestionError
 from summarizer.search import Filters, SearchIndex
 from summarizer.text import clean_text, words
@@ -124,6 +125,7 @@ class Answerer:
         body, cited = verified_answer(checked, evidence)
         mode = "generated" if body else "extractive"
         if not body:
+            log.info("the model's answer failed verification; quoting the evidence instead: %r", generation.text[:200])
             body, cited = extractive_answer(_pointed_first(generation.text, checked, evidence))
         return self._answer(question, body, mode, cited, timings, started), True
 

@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from store import Store
 from summarizer.answering import Answerer
@@ -64,31 +64,35 @@ class Engine:
         config: EngineConfig,
         *,
         generator: Generator | None = None,
-        generator_factory: Callable[[], Generator] | None = None,
         embedder: Embedder | None = None,
     ) -> "Engine":
         """Open the store (raises StoreError subclasses for corrupt/read-only files).
 
-        ``generator`` injects a ready model (tests, benchmarks); otherwise the model named in
-        the config is loaded on first use, in a worker thread."""
+        ``generator`` injects a ready in-process model (tests, benchmarks); otherwise the model
+        named in the config runs in its own supervised process, started on first use."""
         store = await Store.open(config.db_path, read_only=config.read_only)
         models = ModelSlot(
-            spec=config.model, runtime=config.runtime, cache_dir=config.model_cache,
-            generator=generator, factory=generator_factory,
+            spec=config.model, runtime=config.runtime, cache_dir=config.model_cache, generator=generator,
             timeout_s=config.generation_timeout_s, concurrency=config.max_concurrent_generations,
         )
         return cls(config, store, embedder or Embedder(), models)
 
     async def close(self) -> None:
         await self.answerer.drain()
+        await self.answerer.models.close()
         await self.store.close()
 
     async def warm_up(self, *, model: bool = True) -> None:
-        """Load the embedder, the index and (optionally) the answer model before the first question."""
-        await asyncio.to_thread(self.embedder.load)
-        await self.index.refresh()
-        if model:
-            await self.answerer.models.load()
+        """Load the embedder, the index and (optionally) the answer model before the first question.
+
+        The model loads in its own process, so it loads while this one loads the embedder."""
+        model_ready = asyncio.ensure_future(self.answerer.models.load()) if model else None
+        try:
+            await asyncio.to_thread(self.embedder.load)
+            await self.index.refresh()
+        finally:
+            if model_ready is not None:
+                await model_ready
 
     # -- corpus ---------------------------------------------------------------------------
 

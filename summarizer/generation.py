@@ -111,7 +111,7 @@ class LlamaCppGenerator:
         # with only this thread's Python-level chatter captured, then quieten its logger.
         logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
         try:
-            with contextlib.redirect_stderr(io.StringIO()):
+            with contextlib.redirect_stderr(io.StringIO()), _without_extra_buffer_types(llama_cpp):
                 self._llm = llama_cpp.Llama(
                     model_path=str(model.path),
                     n_ctx=context_tokens,
@@ -166,6 +166,35 @@ class LlamaCppGenerator:
             prefill_ms=(first - start) * 1000,
             decode_ms=(end - first) * 1000,
         )
+
+
+_PARAMS_PATCH_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _without_extra_buffer_types(llama_cpp: Any) -> Iterator[None]:
+    """Load with ``use_extra_bufts = False``: no AMX or repacked weight buffers.
+
+    llama.cpp's AMX buffer type crashes (SIGSEGV in ``ggml_backend_amx_mul_mat``) on CPUs
+    that advertise AMX, and a native build enables it wherever the builder's CPU has it, so
+    whether it runs would depend on the machine. Plain CPU buffers run everywhere; measured
+    on the default model their prefill is faster than a build with AMX compiled out
+    (docs/architecture.md, "The answer model"). ``Llama()`` takes no such argument, so the
+    defaults it starts from are patched while it loads."""
+    module = llama_cpp.llama_cpp
+    with _PARAMS_PATCH_LOCK:
+        original = module.llama_model_default_params
+
+        def defaults() -> Any:
+            params = original()
+            params.use_extra_bufts = False
+            return params
+
+        module.llama_model_default_params = defaults
+        try:
+            yield
+        finally:
+            module.llama_model_default_params = original
 
 
 class TransformersGenerator:

@@ -99,3 +99,50 @@ def test_console_answers_are_not_lost_while_the_model_loads(db_copy):
     assert result.returncode == 0, result.stderr
     assert "Kudankulam" in result.stdout and "Hindustan Times" in result.stdout
     assert "Loading weights" not in result.stderr
+
+
+CRASHING_RUNTIME = '''
+import os, signal, sys
+
+class _CrashOnLlamaImport:
+    """Stands in for a native runtime that faults: importing llama_cpp kills the process."""
+    def find_spec(self, name, path=None, target=None):
+        if name == "llama_cpp":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return None
+
+sys.meta_path.insert(0, _CrashOnLlamaImport())
+'''
+
+
+def test_doctor_checks_every_part_and_passes_on_a_working_machine(db_copy):
+    result = run("doctor", db=db_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["ok", "database"], ["ok", "embedder"], ["ok", "answer", "model"][:2], ["--", "discord"]]
+    assert "smollm2-135m-instruct-q4_1@llama.cpp in its own process generated" in result.stdout
+    assert "DISCORD_TOKEN" in lines[-1]
+    assert not result.stderr.strip(), result.stderr
+
+
+def test_doctor_fails_with_one_line_naming_cause_and_fix_when_the_model_crashes(db_copy, tmp_path):
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(CRASHING_RUNTIME)
+    result = run("doctor", db=db_copy, PYTHONPATH=os.pathsep.join([str(hooks), *sys.path]))
+    assert result.returncode == 1
+    (failure,) = [line for line in result.stdout.splitlines() if "FAIL" in line]
+    assert "answer model" in failure and "SIGSEGV" in failure and "fix: try BRIEFBOT_RUNTIME=transformers" in failure
+    assert "cannot answer questions" in result.stdout.splitlines()[-1]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_doctor_fails_when_there_is_no_database(tmp_path):
+    result = run("doctor", db=tmp_path / "absent.db", BRIEFBOT_MODEL="nothing-here")
+    assert result.returncode == 1
+    failures = [line for line in result.stdout.splitlines() if "FAIL" in line]
+    assert len(failures) == 2
+    assert "absent.db does not exist; fix: run `briefbot ingest`" in failures[0]
+    assert "'nothing-here' not found" in failures[1]
+    assert "Traceback" not in result.stdout + result.stderr

@@ -19,7 +19,6 @@ def smollm2(tmp_path_factory) -> ModelFile:
 
 @pytest.fixture(scope="module")
 def llama_generator(smollm2):
-    pytest.importorskip("llama_cpp")
     return load_generator(smollm2, runtime="llama.cpp", n_threads=2, context_tokens=512)
 
 
@@ -33,6 +32,14 @@ def check(gen: Generation) -> None:
 def test_llama_cpp_generates(llama_generator):
     assert llama_generator.name == "smollm2-135m-instruct-q4_1@llama.cpp"
     check(llama_generator.generate(MESSAGES, max_tokens=16))
+
+
+def test_llama_cpp_loads_without_extra_buffer_types(llama_generator):
+    """AMX and repacked buffers depend on the CPU (AMX crashes where advertised): never used."""
+    import llama_cpp
+
+    assert llama_generator._llm.model_params.use_extra_bufts is False
+    assert llama_cpp.llama_cpp.llama_model_default_params().use_extra_bufts is True, "the patch leaked"
 
 
 def test_llama_cpp_is_deterministic(llama_generator):
@@ -77,7 +84,6 @@ def test_transformers_generates(smollm2):
 
 
 def test_auto_picks_llama_cpp(smollm2):
-    pytest.importorskip("llama_cpp")
     assert load_generator(smollm2, context_tokens=256).name.endswith("@llama.cpp")
 
 
@@ -91,7 +97,6 @@ def test_file_that_is_not_gguf_is_a_model_error(tmp_path):
 
 
 def test_truncated_gguf_is_a_model_error(tmp_path, smollm2):
-    pytest.importorskip("llama_cpp")
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(smollm2.path.read_bytes()[:4096])
     with pytest.raises(ModelError, match="could not load model"):

@@ -1,0 +1,94 @@
+"""Self-checks behind `briefbot doctor`: can this machine answer a question?
+
+Each check does the real thing once (open the database, embed a sentence, start the model
+process and generate a few tokens) and reports one line: what works, or what failed and
+the one thing to do about it. Nothing here raises: a failed check is a result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from store import Store, StoreError
+from summarizer.embeddings import Embedder
+from summarizer.model_process import ModelProcess, ModelUnavailable, fix_for_exit
+
+PROBE_MESSAGES = [{"role": "user", "content": "In one word: what colour is the sky on a clear day?"}]
+PROBE_TOKENS = 8
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str  # what was found, or what went wrong
+    fix: str = ""  # one sentence, for a failure
+    required: bool = True  # False: informative only, never fails the doctor
+
+
+async def check_database(path: Path) -> Check:
+    if not path.exists():
+        return Check("database", False, f"{path} does not exist", "run `briefbot ingest` (or `make run`)")
+    try:
+        store = await Store.open(path, read_only=True)
+    except StoreError as exc:
+        return Check("database", False, str(exc), "run `briefbot ingest` to build it again")
+    try:
+        articles = len(await store.articles())
+        passages = await store.passage_count()
+    finally:
+        await store.close()
+    if not articles:
+        return Check("database", False, f"{path} holds no articles", "run `briefbot ingest` on a corpus folder")
+    return Check("database", True, f"{path}: {articles} articles, {passages} passages")
+
+
+async def check_embedder(embedder: Embedder | None = None) -> Check:
+    embedder = embedder or Embedder()
+    started = time.perf_counter()
+    try:
+        vectors = await asyncio.to_thread(embedder.encode, ["A probe sentence about foreign ministers."])
+    except Exception as exc:  # noqa: BLE001 - any failure is a finding
+        return Check("embedder", False, f"{type(exc).__name__}: {exc}", "reinstall the environment with `make install`")
+    return Check("embedder", True, f"{embedder.name}, {vectors.shape[1]} dimensions, "
+                                   f"loaded in {time.perf_counter() - started:.1f} s")
+
+
+async def check_answer_model(spec: str, runtime: str, cache_dir: Path, timeout_s: float) -> Check:
+    """Start the configured model in its own process, as the bot does, and generate a few tokens."""
+    model = ModelProcess(spec, runtime, cache_dir)
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(model.start(), max(timeout_s, 300.0))  # the first start may join 1 GB of parts
+        generation = await model.generate(PROBE_MESSAGES, PROBE_TOKENS, limit_s=timeout_s)
+    except (ModelUnavailable, asyncio.TimeoutError) as exc:
+        if model.load_error:
+            return Check("answer model", False, model.load_error, _load_fix(model.load_error))
+        if model.last_exit_code is not None:
+            return Check("answer model", False, f"the model process crashed: {model.last_crash}",
+                         fix_for_exit(model.last_exit_code))
+        return Check("answer model", False, str(exc) or "did not start in time",
+                     "the machine may be overloaded; raise BRIEFBOT_GENERATION_TIMEOUT or use BRIEFBOT_MODEL=smollm2")
+    finally:
+        await model.close()
+    said = " ".join(generation.text.split())[:40]
+    return Check("answer model", True, f"{model.name} in its own process generated {generation.completion_tokens} "
+                                       f"tokens (\u201c{said}\u201d) in {time.perf_counter() - started:.1f} s")
+
+
+def check_discord_token(token_set: bool) -> Check:
+    if token_set:
+        return Check("discord token", True, "set", required=False)
+    return Check("discord token", False, "not set: `briefbot run` opens the local console instead",
+                 "put DISCORD_TOKEN=… in .env to connect to Discord", required=False)
+
+
+def _load_fix(error: str) -> str:
+    if "make install" in error:
+        return "run `make install`"
+    if "not found" in error:
+        return "set BRIEFBOT_MODEL in .env, or remove it to use the default model"
+    return "try BRIEFBOT_RUNTIME=transformers, or another model with BRIEFBOT_MODEL"
