@@ -7,10 +7,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-slow install ingest eval bench chat sync clean
+.PHONY: run test test-slow install ingest doctor eval bench chat sync clean
 
 run: $(VENV)/.installed
 	$(BIN)/briefbot ingest
+	$(BIN)/briefbot doctor
 	$(BIN)/briefbot run
 
 test: $(VENV)/.installed
@@ -33,6 +34,9 @@ $(VENV)/.installed: pyproject.toml
 
 ingest: $(VENV)/.installed
 	$(BIN)/briefbot ingest
+
+doctor: $(VENV)/.installed
+	$(BIN)/briefbot doctor
 
 eval: $(VENV)/.installed
 	$(BIN)/briefbot eval ../shared/eval/questions.jsonl

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from benchmarks.harness import generations_to_json
 from benchmarks.measures import peak_rss_mb
-from summarizer.generation import SEED, Generation, _cpu_count, load_generator
+from summarizer.generation import SEED, Generation, _cpu_count, load_generator, plain_cpu_buffers
 from summarizer.models import ModelFile, resolve_model
 
 CONTEXT_TOKENS = 2048  # load_generator's default, which the engine uses
@@ -30,14 +30,16 @@ def engine_threads() -> int:
 
 class RawLlamaCpp:
     """``llama_cpp.Llama`` as a script would drive it: ``create_chat_completion``, streamed so the
-    first chunk marks the end of prefill; greedy, with the engine's context size and threads."""
+    first chunk marks the end of prefill; greedy, with the engine's context size, threads and
+    plain CPU buffers (the extra ones crash on AMX machines), so only the wrapping differs."""
 
     def __init__(self, model_path: Path) -> None:
         import llama_cpp
 
         threads = engine_threads()
-        self._llm = llama_cpp.Llama(model_path=str(model_path), n_ctx=CONTEXT_TOKENS, n_threads=threads,
-                                    n_threads_batch=threads, seed=SEED, verbose=False)
+        with plain_cpu_buffers(llama_cpp):
+            self._llm = llama_cpp.Llama(model_path=str(model_path), n_ctx=CONTEXT_TOKENS, n_threads=threads,
+                                        n_threads_batch=threads, seed=SEED, verbose=False)
 
     def generate(self, messages: list[dict], max_tokens: int) -> Generation:
         start = time.perf_counter()

@@ -111,7 +111,7 @@ class LlamaCppGenerator:
         # with only this thread's Python-level chatter captured, then quieten its logger.
         logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
         try:
-            with contextlib.redirect_stderr(io.StringIO()), _without_extra_buffer_types(llama_cpp):
+            with contextlib.redirect_stderr(io.StringIO()), plain_cpu_buffers(llama_cpp):
                 self._llm = llama_cpp.Llama(
                     model_path=str(model.path),
                     n_ctx=context_tokens,
@@ -172,7 +172,7 @@ _PARAMS_PATCH_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _without_extra_buffer_types(llama_cpp: Any) -> Iterator[None]:
+def plain_cpu_buffers(llama_cpp: Any) -> Iterator[None]:
     """Load with ``use_extra_bufts = False``: no AMX or repacked weight buffers.
 
     llama.cpp's AMX buffer type crashes (SIGSEGV in ``ggml_backend_amx_mul_mat``) on CPUs

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from summarizer.generation import Generation
+from summarizer.model_worker import LOAD_FAILED_EXIT
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ STDERR_LINES_KEPT = 30
 CLOSE_GRACE_S = 5.0
 # A JSON line carries a whole prompt; asyncio's default 64 KiB line limit is too tight.
 LINE_LIMIT = 16 * 1024 * 1024
-LOAD_FAILED_EXIT = 3  # summarizer.model_worker.LOAD_FAILED_EXIT, kept import-free
 
 
 class ModelUnavailable(Exception):
@@ -151,8 +151,7 @@ class ModelProcess:
                 start_new_session=True,  # Ctrl-C in the console is for the bot, which stops the child itself
             )
             self._track(self._read_stderr(proc))
-            line = await proc.stdout.readline()
-            hello = json.loads(line) if line.strip() else {}
+            hello = _parse(await proc.stdout.readline()) or {}
             if hello.get("event") == "ready":
                 self._name = hello["name"]
                 log.info("answer model ready in process %d: %s", proc.pid, self._name)
@@ -170,7 +169,9 @@ class ModelProcess:
 
     async def _read_replies(self, proc: asyncio.subprocess.Process) -> None:
         while line := await proc.stdout.readline():
-            message = json.loads(line)
+            message = _parse(line)
+            if message is None:
+                continue
             reply = self._pending.get(message.get("id"))
             if reply is not None and not reply.done():
                 reply.set_result(message)
@@ -259,6 +260,15 @@ def fix_for_exit(code: int | None) -> str:
             if fix:
                 return fix[1]
     return "run `briefbot doctor` and read the model process's last output in the log"
+
+
+def _parse(line: bytes) -> dict | None:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        log.debug("model process wrote a line that is not protocol: %r", line[:200])
+        return None
+    return message if isinstance(message, dict) else None
 
 
 def _ignore_result(future: asyncio.Future) -> None:

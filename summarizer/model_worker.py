@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # noqa: BLE001 - any load failure is reported, not raised
         _send(protocol, {"event": "load_failed", "error": f"{type(exc).__name__}: {exc}"})
         return LOAD_FAILED_EXIT
-    _send(protocol, {"event": "ready", "name": generator.name, "pid": os.getpid()})
+    _send(protocol, {"event": "ready", "name": generator.name})
 
     for line in sys.stdin.buffer:
         request = json.loads(line)
