@@ -17,6 +17,9 @@ from summarizer.generation import Generation, Generator
 from summarizer.model_process import ModelProcess, ModelUnavailable
 
 log = logging.getLogger(__name__)
+# The caller gets its extractive answer at the timeout; the generation is only taken as hung, and
+# its process killed, well after that, so a merely slow machine does not pay for model reloads.
+HUNG_AFTER_TIMEOUTS = 2
 
 
 class ModelSlot:
@@ -93,7 +96,7 @@ class ModelSlot:
     async def _run(self, messages: list[dict[str, str]], max_tokens: int) -> Generation:
         if self._process is None:
             return await asyncio.to_thread(self._generator.generate, messages, max_tokens)
-        return await self._process.generate(messages, max_tokens, limit_s=self._timeout_s)
+        return await self._process.generate(messages, max_tokens, limit_s=self._timeout_s * HUNG_AFTER_TIMEOUTS)
 
     def _release(self, work: asyncio.Future) -> None:
         self._slots.release()
