@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import zlib
 
 import aiohttp
@@ -14,8 +15,10 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.discord_api import point_at
-from tests.e2e.discord_double import DiscordDouble
-from tests.e2e.harness import TOKEN
+from tests.e2e.discord_double import DiscordDouble, Interaction
+from tests.e2e.discord_double.rest import API
+from tests.e2e.discord_double.spec_check import default_spec, error_paths
+from tests.e2e.harness import TOKEN, assert_no_rejections
 
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
 
@@ -124,6 +127,89 @@ async def test_rest_rejects_what_discord_rejects(double: DiscordDouble):
     async with aiohttp.ClientSession(headers={"Authorization": "Bot wrong"}) as session:
         async with session.get(f"{double.api_base}/users/@me") as r:
             assert r.status == 401
+
+
+async def test_rest_checks_bodies_against_discords_openapi_spec(double: DiscordDouble):
+    """A body that breaks Discord's spec gets Discord's 400 naming the path, is not acted on, and
+    fails assert_no_rejections; ids as JSON integers and other discord.py habits pass."""
+    channel = double.channel_list[0]
+    url = f"{double.api_base}/channels/{channel.id}/messages"
+    alice = double.add_user("alice")
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {TOKEN}"}) as session:
+        async with session.post(url, json={"content": "x" * 4001}) as r:  # the spec's limit is 4000
+            answer = await r.json()
+            assert r.status == 400 and answer["code"] == 50035 and answer["message"] == "Invalid Form Body"
+            assert answer["errors"] == {"content": {"_errors": [
+                {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 4000 or fewer in length."}]}}
+        bad_field = {"content": "hi", "embeds": [{"title": "t", "fields": [{"name": "n", "value": 5}]}]}
+        async with session.post(url, json=bad_field) as r:
+            answer = await r.json()
+            assert r.status == 400 and answer["code"] == 50035
+            assert error_paths(answer["errors"]) == ["embeds.0.fields.0.value"]
+        form = aiohttp.FormData()
+        form.add_field("payload_json", json.dumps({"content": "file", "allowed_mentions": {"parse": ["nobody"]}}),
+                       content_type="application/json")
+        form.add_field("files[0]", b"data", filename="a.txt", content_type="text/plain")
+        async with session.post(url, data=form) as r:  # multipart: payload_json is checked
+            answer = await r.json()
+            assert r.status == 400 and error_paths(answer["errors"]) == ["allowed_mentions.parse.0"]
+        assert not double.posted and len(double.rest.spec_rejections) == 3
+        with pytest.raises(AssertionError, match="would have rejected"):
+            assert_no_rejections(double)
+
+        good = {"content": "ok", "tts": False, "nonce": "1574461157744443392", "embeds": [
+                    {"title": "t", "color": 0x2B6CB0, "fields": [{"name": "n", "value": "v", "inline": False}]}],
+                "allowed_mentions": {"parse": [], "users": [int(alice.id)], "replied_user": False},
+                "message_reference": {"message_id": 1574461157744443391, "channel_id": int(channel.id),
+                                      "fail_if_not_exists": False}}
+        async with session.post(url, json=good) as r:  # discord.py sends ids as numbers
+            assert r.status == 200, await r.text()
+        assert len(double.posted) == 1 and len(double.rest.spec_rejections) == 3
+
+    # An interaction callback that breaks the spec is not an acknowledgement.
+    interaction = Interaction("1574461157744443393", "aW50ZXJhY3Rpb246dG9rZW4", "echo", alice, channel, {},
+                              time.monotonic())
+    double.rest.interactions[interaction.id] = interaction
+    callback = f"{double.api_base}/interactions/{interaction.id}/{interaction.token}/callback"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(callback, json={"type": 4, "data": {"content": "x" * 2001}}) as r:
+            answer = await r.json()
+            assert r.status == 400 and error_paths(answer["errors"]) == ["data.content"]
+        assert interaction.acked_at is None
+        async with session.post(callback, json={"type": 4, "data": {"content": "ok", "flags": 64}}) as r:
+            assert r.status == 204 and interaction.acked_at is not None
+
+
+def test_spec_finds_an_operation_for_every_body_the_double_takes(double: DiscordDouble):
+    """Each route the double serves that takes a body maps to a spec operation with a JSON schema,
+    so no body goes unchecked; and the spec mapping reads Discord's conventions as Discord does."""
+    spec = default_spec()
+    unchecked = []
+    for route in double.rest.app().router.routes():
+        template = route.resource.canonical if route.resource else ""
+        if route.method not in ("POST", "PUT", "PATCH") or not template.startswith(API) or "{tail" in template:
+            continue
+        path = template.removeprefix(API).replace("{token}", "tok").replace("{emoji}", "%F0%9F%91%8D")
+        path = "/".join("1574461157744443392" if s.startswith("{") else s for s in path.split("/"))
+        op = spec.operation(route.method, path)
+        if op is None or (op.schema_ref is None and not path.endswith(("/typing", "/@me"))):
+            unchecked.append((route.method, template))
+    assert not unchecked, f"routes whose bodies the spec does not check: {unchecked}"
+    assert spec.operation("PATCH", "/webhooks/1/tok/messages/@original").path.endswith("/@original")
+    assert spec.operation("GET", "/applications/@me").path == "/applications/@me"
+
+    commands = [{"name": "digest", "description": "d", "type": 1, "default_member_permissions": "32",
+                 "contexts": [0], "options": [{"type": 7, "name": "channel", "description": "d", "required": True}]}]
+    assert spec.check("PUT", "/applications/1/commands", commands, has_body=True) is None  # int as a string
+    commands[0]["default_member_permissions"] = "manage_guild"
+    problem = spec.check("PUT", "/applications/1/commands", commands, has_body=True)
+    assert error_paths(problem["errors"]) == ["0.default_member_permissions"]
+    problem = spec.check("POST", "/interactions/1/tok/callback", {"type": 42}, has_body=True)
+    (error,) = problem["errors"]["type"]["_errors"]
+    assert error["code"] == "BASE_TYPE_CHOICES" and "4, 5" in error["message"]
+    problem = spec.check("POST", "/interactions/1/tok/callback", None, has_body=False)
+    assert problem["code"] == 50035  # the body is required
+    assert spec.check("POST", "/channels/1/typing", None, has_body=False) is None
 
 
 def test_point_at_refuses_what_is_not_an_http_url():

@@ -5,7 +5,10 @@ Every request is recorded (:class:`RecordedRequest`: method, path, headers witho
 like discord.com: bucketed ``X-RateLimit-*`` headers on every response (a client that ignores
 them gets a real 429), ``Via`` set as behind Discord's proxy (discord.py treats a 429 without it
 as a Cloudflare ban), 400 "Invalid Form Body" for content Discord would reject, 404 "Unknown
-interaction" for a callback later than 3 s. Faults: :meth:`Rest.fail_next` answers the next
+interaction" for a callback later than 3 s. Every JSON body (and multipart ``payload_json``) is
+checked against Discord's OpenAPI spec first (:mod:`.spec_check`): one that does not fit gets
+Discord's 400 "Invalid Form Body" naming the failing path, is kept in :attr:`Rest.spec_rejections`,
+and is not acted on. Faults: :meth:`Rest.fail_next` answers the next
 matching requests with a 429 (``retry_after``) or a 5xx."""
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from aiohttp import web
 
 from . import payloads as p
+from . import spec_check
 
 if TYPE_CHECKING:
     from .server import DiscordDouble
@@ -138,8 +142,12 @@ class Fault:
 
 
 class Rest:
-    def __init__(self, double: "DiscordDouble", *, limit: int = 50, per: float = 1.0) -> None:
+    def __init__(self, double: "DiscordDouble", *, limit: int = 50, per: float = 1.0,
+                 check_spec: bool = True) -> None:
         self.double = double
+        # loaded here, not on the first request: parsing the spec takes ~0.5 s of the event loop
+        self.spec = spec_check.default_spec() if check_spec else None
+        self.spec_rejections: list[RecordedRequest] = []  # bodies that broke the spec, answered 400
         self.requests: list[RecordedRequest] = []
         self.posted: list[Posted] = []
         self.interactions: dict[str, Interaction] = {}
@@ -258,13 +266,25 @@ class Rest:
         if bucket.remaining <= 0:  # the client ignored X-RateLimit-Remaining: 0
             return too_many(round(bucket.reset_at - now, 3), bucket.hash, bucket.limit, "user")
         bucket.remaining -= 1
-        response = await handler(request)
+        response = self._check_spec(request, record) or await handler(request)
         response.headers.update({
             "X-RateLimit-Limit": str(bucket.limit), "X-RateLimit-Remaining": str(bucket.remaining),
             "X-RateLimit-Reset": f"{time.time() + bucket.reset_at - now:.3f}",
             "X-RateLimit-Reset-After": f"{bucket.reset_at - now:.3f}", "X-RateLimit-Bucket": bucket.hash,
         })
         return response
+
+    def _check_spec(self, request: web.Request, record: RecordedRequest) -> web.Response | None:
+        """Discord's 400 for a body that does not fit the spec's request schema, else None."""
+        if self.spec is None:
+            return None
+        has_body = record.json is not None or (request.content_type == "application/json"
+                                               and bool(record.raw.strip()))
+        problem = self.spec.check(record.method, record.path, record.json, has_body=has_body)
+        if problem is None:
+            return None
+        self.spec_rejections.append(record)
+        return reply(problem, status=400)
 
     def _bucket_hash(self, route: str) -> str:
         return hex(abs(hash(route)) % (1 << 64))[2:]

@@ -23,7 +23,7 @@ from .rest import Interaction, Posted, Rest, interaction_token
 
 class DiscordDouble:
     def __init__(self, token: str, *, heartbeat_interval_ms: int = 41_250, rate_limit: int = 50,
-                 rate_limit_per: float = 1.0) -> None:
+                 rate_limit_per: float = 1.0, check_spec: bool = True) -> None:
         self.token = token
         self.port = 0
         self.application_id = p.snowflake()
@@ -50,7 +50,7 @@ class DiscordDouble:
         self.files: dict[str, tuple[bytes, str | None]] = {}
         self.said_at: dict[str, float] = {}  # user message id → when it was dispatched (monotonic)
         self.gateway = Gateway(self, heartbeat_interval_ms=heartbeat_interval_ms)
-        self.rest = Rest(self, limit=rate_limit, per=rate_limit_per)
+        self.rest = Rest(self, limit=rate_limit, per=rate_limit_per, check_spec=check_spec)
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
