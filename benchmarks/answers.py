@@ -48,7 +48,7 @@ async def measure(params: dict) -> dict:
         raw = await asyncio.to_thread(_raw_runtime, params, generator)
         asks, raw_generations = await _uncached_asks(engine, generator, raw, params["questions"], params["passes"])
         cached = await _cached_asks(engine, params["questions"], params["cached_rounds"])
-        model_name = engine.answerer.models.name
+        model_name = engine.model_name
     finally:
         await engine.close()
     generated = [a for a in asks if a["timings_ms"].get("generate", 0) > 0]
@@ -134,10 +134,10 @@ async def _store_round_trips(engine, keys: list[str], rounds: int) -> dict:
     for n in range(rounds):
         await _settle(engine)  # as before a timed ask: a worker thread woken from idle costs more
         with Stopwatch() as clock:
-            await engine.store.corpus_version()
+            await engine.corpus.corpus_version()
         version.append(clock.ms)
         with Stopwatch() as clock:
-            await engine.store.cached_answer(keys[n % len(keys)])
+            await engine.answers.cached_answer(keys[n % len(keys)])
         lookup.append(clock.ms)
     return {"store_corpus_version": latency(version), "store_cached_answer": latency(lookup)}
 

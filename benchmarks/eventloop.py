@@ -44,7 +44,7 @@ async def measure(params: dict) -> dict:
                                             return_exceptions=True)
         probe.stop()
         await probing
-        model_name = engine.answerer.models.name
+        model_name = engine.model_name
     finally:
         await engine.close()
     answers = [o for o in outcomes if not isinstance(o, BaseException)]

@@ -94,9 +94,9 @@ async def ingest_once(params: dict, embedder: Embedder, db_path: Path) -> tuple[
             report = await engine.ingest([folder])
         if report.failed:
             raise RuntimeError(f"synthetic ingest failed: {report.failed[:3]}")
-        articles = await engine.store.articles()
-        sentences = await engine.store.sentences_of_articles([a.id for a in articles])
-        corpus = IngestedCorpus(len(articles), await engine.store.passage_count(), [s.text for s in sentences])
+        articles = await engine.corpus.articles()
+        sentences = await engine.corpus.sentences_of_articles([a.id for a in articles])
+        corpus = IngestedCorpus(len(articles), await engine.corpus.passage_count(), [s.text for s in sentences])
     finally:
         await engine.close()
     return Run(clock.ms, cpu.ms), corpus

@@ -345,7 +345,7 @@ METHOD = """\
   corpus; its sentences are then encoded again with raw `SentenceTransformer.encode` (library
   defaults) as the baseline. Runs alternate ours / raw and the best of each counts.
 - **Scale stores.** Embedding 100k passages on two cores would take most of an hour, so the
-  retrieval stores are written through the store API (`Store.replace_article`) with vectors made
+  retrieval stores are written through the store API (`Corpus.replace_article`) with vectors made
   from the real embeddings of the corpus sentences, each copy perturbed by Gaussian noise and
   renormalised (cosine ≈ 0.94 to the original); a passage vector is the normalised mean of its
   sentences, as in ingest. The synthetic corpus repeats a few hundred distinct sentences, so common

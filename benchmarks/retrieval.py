@@ -37,14 +37,14 @@ async def measure(params: dict) -> dict:
         for query in warm_up:
             await engine.search(query, k=TOP_K)
         ours_rss = peak_rss_mb()  # before the baseline's model and matrix copy are loaded
-        brute_force = BruteForce((await engine.store.passage_matrix()).vectors, warm_up)
+        brute_force = BruteForce((await engine.corpus.passage_matrix()).vectors, warm_up)
         # Ours and the baseline alternate query by query, so background load hits both alike.
         ours, ranking, ask_fts = [], [], []
         for query in queries:
             ours.append(await _timed(engine.search(query, k=TOP_K)))
             vector = brute_force.search(query)
             ranking.append(await _timed(engine.index.rank(query, limit=TOP_K, query_vector=vector, strict=True)))
-            ask_fts.append(await _timed(engine.store.fts_passages(query, CANDIDATES)))
+            ask_fts.append(await _timed(engine.corpus.fts_passages(query, CANDIDATES)))
     finally:
         await engine.close()
     return {
@@ -65,12 +65,12 @@ async def grow_store(engine, pool: list[str], passages: int, seed: int) -> float
     """Add synthetic passages until the store holds ``passages``; returns the seconds it took.
 
     Each size adds to the previous size's store, so the 100k store costs 100k inserts, not 111k."""
-    have = await engine.store.passage_count()
+    have = await engine.corpus.passage_count()
     if have >= passages:
         return 0.0
     vectors = await asyncio.to_thread(engine.embedder.encode, pool)
     with Stopwatch() as clock:
-        await fill_store(engine.store, pool, vectors, passages - have, seed=seed + passages)
+        await fill_store(engine.corpus, pool, vectors, passages - have, seed=seed + passages)
     return round(clock.ms / 1000, 1)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from store import Article, NewPassage, NewSentence, Store
+from store import Article, Corpus, NewPassage, NewSentence
 from summarizer.documents import ArticleError, article_files, read_article
 
 OUTLETS = (
@@ -145,14 +145,14 @@ def perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return moved / np.linalg.norm(moved, axis=1, keepdims=True)
 
 
-async def fill_store(store: Store, pool: list[str], pool_vectors: np.ndarray, passages: int, seed: int) -> int:
+async def fill_store(corpus: Corpus, pool: list[str], pool_vectors: np.ndarray, passages: int, seed: int) -> int:
     """Write a synthetic corpus of ``passages`` passages through the store API; returns the article count."""
     rng = np.random.default_rng(seed)
     articles = synthetic_articles(pool, passages, seed)
     for article in articles:
         body, paragraphs = layout(article, pool)
         new_passages = [_new_passage(body, spans, pool_vectors, rng) for spans in paragraphs]
-        await store.replace_article(_record(article, body), new_passages)
+        await corpus.replace_article(_record(article, body), new_passages)
     return len(articles)
 
 

@@ -13,13 +13,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
 from bot.cogs.admin import AdminCog
 from bot.cogs.ask import AskCog, Cooldowns
 from bot.cogs.common import AskCooldown, NotAdmin, UserFacingError, tell_privately
 from bot.cogs.digest import Clock, DigestCog, utc_now
 from bot.cogs.lookups import LookupsCog
 from bot.cogs.stats import StatsCog
+from bot.render.limits import NO_MENTIONS, escape
 from bot.settings import Settings
 from store import ReadOnlyStoreError
 from summarizer.engine import Engine
@@ -48,7 +48,7 @@ def user_message(error: app_commands.AppCommandError) -> str | None:
     if isinstance(cause, app_commands.NoPrivateMessage):
         return "This command only works in a server."
     if isinstance(cause, app_commands.TransformerError):
-        return f"“{render.escape(str(cause.value))}” is not a valid value for that option."
+        return f"“{escape(str(cause.value))}” is not a valid value for that option."
     if isinstance(cause, app_commands.CheckFailure):
         return "You cannot use this command here."
     return None
@@ -78,7 +78,7 @@ class BriefBot(commands.Bot):
     def __init__(self, engine: Engine, settings: Settings, *, clock: Clock = utc_now,
                  background: bool = True) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=bot_intents(), help_command=None,
-                         allowed_mentions=render.NO_MENTIONS, tree_cls=BriefTree)
+                         allowed_mentions=NO_MENTIONS, tree_cls=BriefTree)
         self.engine = engine
         self.settings = settings
         self.clock = clock
@@ -137,7 +137,7 @@ async def _warm_up(engine: Engine) -> None:
     log.info("loading models before connecting to Discord")
     try:
         await engine.warm_up()
-        log.info("engine warmed up: %s", engine.answerer.models.name)
+        log.info("engine warmed up: %s", engine.model_name)
     except Exception:
         log.exception("warming up the engine failed; models load on the first question instead")
     gc.collect()

@@ -143,15 +143,15 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"briefbot: {name}: {reason}", file=sys.stderr)
         print(report.summary())
         if not report.failed:
-            stats = await engine.store.ask_stats()
-            print(f"store {settings.db}: {stats['articles']} articles, {stats['passages']} passages, "
-                  f"{stats['stories']} stories. Try: briefbot ask \"What did Lavrov say about the Quad?\"")
+            corpus = (await engine.stats()).corpus
+            print(f"store {settings.db}: {corpus.articles} articles, {corpus.passages} passages, "
+                  f"{corpus.stories} stories. Try: briefbot ask \"What did Lavrov say about the Quad?\"")
         return EXIT_FAILED if report.failed else 0
     return await _with_engine(settings, work)
 
 
 async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.render import format_search_text
+    from bot.render.text import format_search_text
 
     async def work(engine):
         hits = await engine.search(args.query, k=args.k, since=args.since, until=args.until, source=args.source)
@@ -164,7 +164,7 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.render import format_sources_text
+    from bot.render.text import format_sources_text
 
     async def work(engine):
         infos = await engine.sources()
@@ -177,7 +177,7 @@ async def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.render import format_answer_text
+    from bot.render.text import format_answer_text
 
     async def work(engine):
         answer = await engine.ask(args.question, since=args.since, until=args.until, source=args.source,
@@ -206,7 +206,7 @@ async def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.render import format_digest_text
+    from bot.render.text import format_digest_text
 
     async def work(engine):
         digest = await engine.digest(args.date)

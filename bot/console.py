@@ -10,7 +10,10 @@ import datetime as dt
 import logging
 from typing import Awaitable, Callable, TextIO
 
-from bot import render
+from bot.render.text import (
+    format_answer_text, format_digest_text, format_quotes_text, format_search_text, format_sources_text,
+    format_timeline_text,
+)
 from summarizer.engine import Engine
 from summarizer.results import QuestionError
 
@@ -79,13 +82,13 @@ async def respond(engine: Engine, line: str) -> str:
 
 
 async def _ask(engine: Engine, question: str) -> str:
-    return render.format_answer_text(await engine.ask(question))
+    return format_answer_text(await engine.ask(question))
 
 
 async def _search(engine: Engine, query: str) -> str:
     if not query:
         return "Usage: /search QUERY"
-    return render.format_search_text(await engine.search(query))
+    return format_search_text(await engine.search(query))
 
 
 async def _digest(engine: Engine, day: str) -> str:
@@ -94,24 +97,24 @@ async def _digest(engine: Engine, day: str) -> str:
             day = dt.date.fromisoformat(day).isoformat()
         except ValueError:
             return f"{day!r} is not a date. Usage: /digest [YYYY-MM-DD]"
-    return render.format_digest_text(await engine.digest(day or None))
+    return format_digest_text(await engine.digest(day or None))
 
 
 async def _quotes(engine: Engine, argument: str) -> str:
     speaker, _, topic = argument.partition(" about ")
     if not speaker.strip():
         return "Usage: /quotes SPEAKER [about TOPIC]"
-    return render.format_quotes_text(speaker.strip(), await engine.quotes(speaker.strip(), topic.strip() or None))
+    return format_quotes_text(speaker.strip(), await engine.quotes(speaker.strip(), topic.strip() or None))
 
 
 async def _timeline(engine: Engine, topic: str) -> str:
     if not topic:
         return "Usage: /timeline TOPIC"
-    return render.format_timeline_text(topic, await engine.timeline(topic))
+    return format_timeline_text(topic, await engine.timeline(topic))
 
 
 async def _sources(engine: Engine, _: str) -> str:
-    return render.format_sources_text(await engine.sources())
+    return format_sources_text(await engine.sources())
 
 
 _COMMANDS: dict[str, Callable[[Engine, str], Awaitable[str]]] = {

@@ -1,20 +1,24 @@
-"""Persistence: SQLite through aiosqlite. No ML, no Discord."""
+"""Persistence: SQLite through aiosqlite. No ML, no Discord.
 
-from store.db import (
+One :class:`Database` (connection, migrations, transactions) is shared by the parts that
+own its tables: :class:`Corpus`, :class:`Answers` and :class:`Deliveries`."""
+
+from store.answers import Answers, AskStats
+from store.connection import CorruptDatabaseError, Database, ReadOnlyStoreError, StoreError
+from store.corpus import (
     Article,
-    CorruptDatabaseError,
+    Corpus,
+    CorpusCounts,
     NewPassage,
     NewSentence,
     Passage,
-    ReadOnlyStoreError,
     Sentence,
-    Store,
-    StoreError,
-    Subscription,
     VectorMatrix,
 )
+from store.deliveries import Deliveries, Subscription
 
 __all__ = [
-    "Article", "CorruptDatabaseError", "NewPassage", "NewSentence", "Passage", "ReadOnlyStoreError",
-    "Sentence", "Store", "StoreError", "Subscription", "VectorMatrix",
+    "Answers", "Article", "AskStats", "Corpus", "CorpusCounts", "CorruptDatabaseError", "Database",
+    "Deliveries", "NewPassage", "NewSentence", "Passage", "ReadOnlyStoreError", "Sentence", "StoreError",
+    "Subscription", "VectorMatrix",
 ]

@@ -14,7 +14,7 @@ import logging
 import re
 import time
 
-from store import Article, ReadOnlyStoreError, Store
+from store import Answers, Article, Corpus, ReadOnlyStoreError
 from summarizer.evidence import Evidence, assess_support, select_evidence
 from summarizer.lookups import citation
 from summarizer.model_process import ModelUnavailable
@@ -64,8 +64,9 @@ def cache_key(question: str, filters: Filters, corpus_version: str, model: str) 
 
 
 class Answerer:
-    def __init__(self, store: Store, index: SearchIndex, models: ModelSlot) -> None:
-        self.store = store
+    def __init__(self, corpus: Corpus, answers: Answers, index: SearchIndex, models: ModelSlot) -> None:
+        self.corpus = corpus
+        self.answers = answers
         self.index = index
         self.models = models
         self._in_flight: dict[str, asyncio.Future[Answer]] = {}
@@ -74,9 +75,9 @@ class Answerer:
     async def ask(self, question: str, filters: Filters = Filters(), *, use_cache: bool = True) -> Answer:
         started = time.perf_counter()
         text = normalise_question(question)
-        key = cache_key(text, filters, await self.store.corpus_version(), self.models.identity)
+        key = cache_key(text, filters, await self.corpus.corpus_version(), self.models.identity)
         if use_cache:
-            hit = await self.store.cached_answer(key)
+            hit = await self.answers.cached_answer(key)
             if hit is not None:
                 answer = Answer.from_dict(hit | {"cached": True, "question": question,
                                                  "timings_ms": {"total": _ms_since(started)}})
@@ -102,7 +103,7 @@ class Answerer:
 
     async def _compute(self, question: str, text: str, filters: Filters, started: float) -> tuple[Answer, bool]:
         ranked, query_vector = await self.index.rank(text, filters=filters, limit=PASSAGES_CONSIDERED)
-        evidence = await select_evidence(self.store, text, query_vector, ranked, self.index.articles)
+        evidence = await select_evidence(self.corpus, text, query_vector, ranked, self.index.articles)
         retrieve_ms = _ms_since(started)
         support = assess_support(text, query_vector, evidence)
         timings = {"retrieve": retrieve_ms, "generate": 0.0, "prefill": 0.0, "decode": 0.0}
@@ -138,7 +139,7 @@ class Answerer:
 
     async def _cache(self, key: str, text: str, answer: Answer) -> None:
         try:
-            await self.store.cache_answer(key, text, answer.to_dict())
+            await self.answers.cache_answer(key, text, answer.to_dict())
         except ReadOnlyStoreError as exc:
             log.warning("answer not cached: %s", exc)
 
@@ -155,7 +156,7 @@ class Answerer:
 
     async def _log(self, answer: Answer) -> None:
         try:
-            await self.store.log_ask(answer.mode, answer.cached, answer.timings_ms["total"])
+            await self.answers.log_ask(answer.mode, answer.cached, answer.timings_ms["total"])
         except ReadOnlyStoreError:
             pass  # statistics are optional on a read-only disk
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from store import Article, Store
+from store import Article, Corpus
 from summarizer.lookups import citation
 from summarizer.results import Digest, DigestStory
 from summarizer.text import words
@@ -18,20 +18,20 @@ SUMMARY_MAX_WORDS = 70
 REDUNDANT_COSINE = 0.8
 
 
-async def build_digest(store: Store, day: str | None = None) -> Digest:
-    day = day or await store.latest_day()
+async def build_digest(corpus: Corpus, day: str | None = None) -> Digest:
+    day = day or await corpus.latest_day()
     if day is None:
         return Digest(None, [])
-    articles = await store.articles(day=day)
+    articles = await corpus.articles(day=day)
     stories: dict[str, list[Article]] = {}
     for article in sorted(articles, key=lambda a: a.id):
         stories.setdefault(article.story_id, []).append(article)
-    return Digest(day, [await _story(store, members) for members in stories.values()])
+    return Digest(day, [await _story(corpus, members) for members in stories.values()])
 
 
-async def _story(store: Store, members: list[Article]) -> DigestStory:
+async def _story(corpus: Corpus, members: list[Article]) -> DigestStory:
     """One lead sentence per article, skipping leads that repeat an earlier one."""
-    sentences = await store.sentences_of_articles([a.id for a in members])
+    sentences = await corpus.sentences_of_articles([a.id for a in members])
     by_id = {a.id: a for a in members}
     leads = []
     for article in members:
@@ -43,7 +43,7 @@ async def _story(store: Store, members: list[Article]) -> DigestStory:
         too_long = leads and sum(len(words(s.text)) for s in leads) + len(words(lead.text)) > SUMMARY_MAX_WORDS
         if not repeats and not too_long:
             leads.append(lead)
-    passages = await store.passages([s.passage_id for s in leads])
+    passages = await corpus.passages([s.passage_id for s in leads])
     citations = [citation(n, s, passages[s.passage_id], by_id[s.article_id]) for n, s in enumerate(leads, 1)]
     summary = " ".join(f"{c.quote} [{c.n}]" for c in citations)
     return DigestStory(headline=members[0].title, summary=summary, citations=citations,

@@ -1,7 +1,9 @@
 """The briefing engine: the one object front ends talk to.
 
-It owns the store, the embedder, the search index and the answer model. Everything slow
-(embedding, generation, index building) runs in worker threads, so an event loop that
+It opens the database once and hands each part to what needs it: the corpus to search,
+evidence, lookups, digests and ingest; the answer cache to answering; the delivery log to
+digest delivery. It owns the embedder, the search index and the answer model. Everything
+slow (embedding, generation, index building) runs in worker threads, so an event loop that
 awaits these methods keeps beating."""
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from store import Store
+from store import Answers, Corpus, Database, Deliveries
 from summarizer.answering import Answerer
 from summarizer.model_slot import ModelSlot
+from summarizer.delivery import DigestDelivery
 from summarizer.digest import build_digest
 from summarizer.embeddings import Embedder
 from summarizer.generation import Generator
@@ -26,6 +29,7 @@ from summarizer.results import (
     Answer,
     ArticleBrief,
     Digest,
+    EngineStats,
     Quote,
     SearchHit,
     SourceInfo,
@@ -50,12 +54,17 @@ class EngineConfig:
 
 
 class Engine:
-    def __init__(self, config: EngineConfig, store: Store, embedder: Embedder, models: ModelSlot) -> None:
+    def __init__(self, config: EngineConfig, database: Database, embedder: Embedder, models: ModelSlot) -> None:
         self.config = config
-        self.store = store
+        self._database = database
+        # The store's parts. Front ends use the methods below; benchmarks measure these directly.
+        self.corpus = Corpus(database)
+        self.answers = Answers(database)
         self.embedder = embedder
-        self.index = SearchIndex(store, embedder)
-        self.answerer = Answerer(store, self.index, models)
+        self.index = SearchIndex(self.corpus, embedder)
+        self.answerer = Answerer(self.corpus, self.answers, self.index, models)
+        # Digest subscriptions and once-a-day delivery; the front end passes in how to post.
+        self.deliveries = DigestDelivery(Deliveries(database), self.digest)
         self._ingest_lock = asyncio.Lock()
 
     @classmethod
@@ -66,21 +75,26 @@ class Engine:
         generator: Generator | None = None,
         embedder: Embedder | None = None,
     ) -> "Engine":
-        """Open the store (raises StoreError subclasses for corrupt/read-only files).
+        """Open the database (raises StoreError subclasses for corrupt/read-only files).
 
         ``generator`` injects a ready in-process model (tests, benchmarks); otherwise the model
         named in the config runs in its own supervised process, started on first use."""
-        store = await Store.open(config.db_path, read_only=config.read_only)
+        database = await Database.open(config.db_path, read_only=config.read_only)
         models = ModelSlot(
             spec=config.model, runtime=config.runtime, cache_dir=config.model_cache, generator=generator,
             timeout_s=config.generation_timeout_s, concurrency=config.max_concurrent_generations,
         )
-        return cls(config, store, embedder or Embedder(), models)
+        return cls(config, database, embedder or Embedder(), models)
 
     async def close(self) -> None:
         await self.answerer.drain()
         await self.answerer.models.close()
-        await self.store.close()
+        await self._database.close()
+
+    @property
+    def model_name(self) -> str:
+        """The answer model, as answers and /stats name it."""
+        return self.answerer.models.name
 
     async def warm_up(self, *, model: bool = True) -> None:
         """Load the embedder, the index and (optionally) the answer model before the first question.
@@ -99,7 +113,7 @@ class Engine:
     async def ingest(self, paths: Sequence[Path] | None = None, *, prune: bool = False,
                      progress: bool = False) -> IngestReport:
         async with self._ingest_lock:
-            report = await ingest(self.store, self.embedder, list(paths or [self.config.corpus_dir]),
+            report = await ingest(self.corpus, self.embedder, list(paths or [self.config.corpus_dir]),
                                   prune=prune, progress=progress)
         if report.changed:
             await self.index.refresh()
@@ -129,10 +143,10 @@ class Engine:
         return report
 
     async def sources(self) -> list[SourceInfo]:
-        return await source_infos(self.store)
+        return await source_infos(self.corpus)
 
     async def article(self, id_or_title: str) -> ArticleBrief | None:
-        return await article_brief(self.store, id_or_title)
+        return await article_brief(self.corpus, id_or_title)
 
     # -- questions ------------------------------------------------------------------------
 
@@ -147,14 +161,15 @@ class Engine:
         return await self.answerer.ask(question, Filters(since, until, source), use_cache=use_cache)
 
     async def quotes(self, speaker: str, topic: str | None = None, *, limit: int = 5) -> list[Quote]:
-        return await find_quotes(self.store, self.index, speaker, topic, limit=limit)
+        return await find_quotes(self.corpus, self.index, speaker, topic, limit=limit)
 
     async def timeline(self, topic: str, *, limit: int = 10) -> list[TimelineEvent]:
-        return await timeline(self.store, self.index, topic, limit=limit)
+        return await timeline(self.corpus, self.index, topic, limit=limit)
 
     async def digest(self, day: str | None = None) -> Digest:
         """The digest for ``day`` (YYYY-MM-DD); default the latest day with articles."""
-        return await build_digest(self.store, day)
+        return await build_digest(self.corpus, day)
 
-    async def stats(self) -> dict:
-        return await self.store.ask_stats() | {"model": self.answerer.models.name}
+    async def stats(self) -> EngineStats:
+        """The corpus size, how questions have been answered, and the answer model."""
+        return EngineStats(await self.corpus.counts(), await self.answers.ask_stats(), self.model_name)

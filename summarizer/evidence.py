@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from store import Article, Passage, Sentence, Store
+from store import Article, Corpus, Passage, Sentence
 from summarizer.search import Ranked
 from summarizer.text import STOPWORDS, content_words, stem, word_forms, words
 
@@ -55,14 +55,14 @@ class Support:
     missing: tuple[str, ...]  # key terms of the question the evidence lacks
 
 
-async def select_evidence(store: Store, question: str, query_vector: np.ndarray, ranked: list[Ranked],
+async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarray, ranked: list[Ranked],
                           articles: dict[str, Article], limit: int = EVIDENCE_SENTENCES) -> list[Evidence]:
-    passages = await store.passages([r.passage_id for r in ranked])
+    passages = await corpus.passages([r.passage_id for r in ranked])
     passage_cosine = {r.passage_id: r.cosine for r in ranked}
-    candidates = [s for s in await store.sentences_of(list(passages)) if _is_statement(s.text)]
+    candidates = [s for s in await corpus.sentences_of(list(passages)) if _is_statement(s.text)]
     if not candidates:
         return []
-    weights = await term_weights(store, question)
+    weights = await term_weights(corpus, question)
     keys = key_terms(question)
     article_match = {a: _key_coverage(keys, _article_forms(articles[a])) for a in {s.article_id for s in candidates}}
     vectors = np.vstack([s.embedding for s in candidates])
@@ -75,13 +75,13 @@ async def select_evidence(store: Store, question: str, query_vector: np.ndarray,
                      float(relevance[i])) for i in chosen]
 
 
-async def term_weights(store: Store, question: str) -> dict[str, float]:
+async def term_weights(corpus: Corpus, question: str) -> dict[str, float]:
     """IDF of each content word of the question over the corpus's passages."""
     terms = sorted(set(content_words(question)))
     if not terms:
         return {}
-    counts = await store.term_document_counts(terms)
-    total = max(1, await store.passage_count())
+    counts = await corpus.term_document_counts(terms)
+    total = max(1, await corpus.passage_count())
     return {t: math.log((total + 1) / (counts.get(t, 0) + 1)) + 1.0 for t in terms}
 
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from store import Store, StoreError
+from store import Corpus, Database, StoreError
 from summarizer.embeddings import Embedder
 from summarizer.model_process import ModelProcess, ModelUnavailable, fix_for_exit
 
@@ -33,14 +33,15 @@ async def check_database(path: Path) -> Check:
     if not path.exists():
         return Check("database", False, f"{path} does not exist", "run `briefbot ingest` (or `make run`)")
     try:
-        store = await Store.open(path, read_only=True)
+        database = await Database.open(path, read_only=True)
     except StoreError as exc:
         return Check("database", False, str(exc), "run `briefbot ingest` to build it again")
     try:
-        articles = len(await store.articles())
-        passages = await store.passage_count()
+        corpus = Corpus(database)
+        articles = len(await corpus.articles())
+        passages = await corpus.passage_count()
     finally:
-        await store.close()
+        await database.close()
     if not articles:
         return Check("database", False, f"{path} holds no articles", "run `briefbot ingest` on a corpus folder")
     return Check("database", True, f"{path}: {articles} articles, {passages} passages")
@@ -75,8 +76,10 @@ async def check_answer_model(spec: str, runtime: str, cache_dir: Path, timeout_s
     finally:
         await model.close()
     said = " ".join(generation.text.split())[:40]
-    return Check("answer model", True, f"{model.name} in its own process generated {generation.completion_tokens} "
-                                       f"tokens (\u201c{said}\u201d) in {time.perf_counter() - started:.1f} s")
+    tokens = generation.completion_tokens
+    return Check("answer model", True, f"{model.name} in its own process generated {tokens} "
+                                       f"token{'s' * (tokens != 1)} (\u201c{said}\u201d) "
+                                       f"in {time.perf_counter() - started:.1f} s")
 
 
 def check_discord_token(token_set: bool) -> Check:

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from store import NewPassage, NewSentence, Store
+from store import Corpus, NewPassage, NewSentence
 from summarizer.documents import (
     ArticleError,
     ParsedArticle,
@@ -55,7 +55,7 @@ class IngestReport:
 
 
 async def ingest(
-    store: Store,
+    corpus: Corpus,
     embedder: Embedder,
     roots: Sequence[Path],
     *,
@@ -64,7 +64,7 @@ async def ingest(
 ) -> IngestReport:
     report = IngestReport()
     files = _collect(roots, report)
-    known = await store.known_files()
+    known = await corpus.known_files()
     taken_ids = {article_id: path for path, (article_id, _) in known.items()}
     parsed: list[tuple[ParsedArticle, bool]] = []
     for path in files:
@@ -88,18 +88,18 @@ async def ingest(
     vectors = await _embed(embedder, parsed, progress)
     report.sentences_embedded = sum(len(v) for v in vectors)
     for (article, is_update), sentence_vectors in zip(parsed, vectors):
-        await store.replace_article(article.record, _passages(article, sentence_vectors))
+        await corpus.replace_article(article.record, _passages(article, sentence_vectors))
         (report.updated if is_update else report.added).append(article.record.id)
 
     if prune:
         gone = [article_id for path, (article_id, _) in known.items() if not Path(path).exists()]
-        await store.delete_articles(gone)
+        await corpus.delete_articles(gone)
         report.removed.extend(gone)
 
     if report.changed:
-        report.stories = await link_stories(store)
+        report.stories = await link_stories(corpus)
     else:
-        report.stories = len({a.story_id for a in await store.articles()})
+        report.stories = len({a.story_id for a in await corpus.articles()})
     return report
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from store import Article, Passage, Sentence, Store
+from store import Article, Corpus, Passage, Sentence
 from summarizer.results import ArticleBrief, Citation, Quote, SourceInfo, TimelineEvent
 from summarizer.search import SearchIndex
 from summarizer.text import clean_text, words
@@ -20,32 +20,32 @@ SPEECH = re.compile(r"[\"“”]|\b(said|says|told|stated|added|tweeted|wrote|re
                     r"underlined|emphasi[sz]ed|described|called)\b", re.IGNORECASE)
 
 
-async def source_infos(store: Store) -> list[SourceInfo]:
-    counts = await store.passage_counts()
-    articles = await store.articles()
+async def source_infos(corpus: Corpus) -> list[SourceInfo]:
+    counts = await corpus.passage_counts()
+    articles = await corpus.articles()
     return [_info(a, counts.get(a.id, 0)) for a in articles]
 
 
-async def article_brief(store: Store, id_or_title: str) -> ArticleBrief | None:
+async def article_brief(corpus: Corpus, id_or_title: str) -> ArticleBrief | None:
     wanted = clean_text(id_or_title).casefold()
     if not wanted:
         return None
-    articles = await store.articles()
+    articles = await corpus.articles()
     match = (next((a for a in articles if a.id.casefold() == wanted), None)
              or next((a for a in articles if a.title.casefold() == wanted), None)
              or next((a for a in articles if wanted in a.title.casefold() or a.id.casefold().startswith(wanted)),
                      None))
     if match is None:
         return None
-    counts = await store.passage_counts()
-    sentences = await store.sentences_of_articles([match.id])
+    counts = await corpus.passage_counts()
+    sentences = await corpus.sentences_of_articles([match.id])
     lead = [s.text for s in sentences if len(words(s.text)) >= LEAD_MIN_WORDS][:LEAD_SENTENCES]
     siblings = [_info(a, counts.get(a.id, 0)) for a in articles
                 if a.story_id == match.story_id and a.id != match.id]
     return ArticleBrief(_info(match, counts.get(match.id, 0)), " ".join(lead), siblings)
 
 
-async def find_quotes(store: Store, index: SearchIndex, speaker: str, topic: str | None,
+async def find_quotes(corpus: Corpus, index: SearchIndex, speaker: str, topic: str | None,
                       *, limit: int = 5) -> list[Quote]:
     """Sentences in which ``speaker`` speaks: they name the speaker (or continue a passage that
     does) and carry quotation marks or a verb of speech. Ordered by closeness to ``topic``."""
@@ -54,9 +54,9 @@ async def find_quotes(store: Store, index: SearchIndex, speaker: str, topic: str
         return []
     ranked, query_vector = await index.rank(f"{speaker} {topic or ''} said".strip(),
                                             limit=QUOTE_CANDIDATE_PASSAGES)
-    passages = await store.passages([r.passage_id for r in ranked])
+    passages = await corpus.passages([r.passage_id for r in ranked])
     speaking = [
-        s for s in await store.sentences_of(list(passages))
+        s for s in await corpus.sentences_of(list(passages))
         if SPEECH.search(s.text) and _names(s.text, surname)
         or (_has_quotation(s.text) and _names(passages[s.passage_id].text, surname))
     ]
@@ -67,11 +67,11 @@ async def find_quotes(store: Store, index: SearchIndex, speaker: str, topic: str
             for n, s in enumerate(unique, 1)]
 
 
-async def timeline(store: Store, index: SearchIndex, topic: str, *, limit: int = 10) -> list[TimelineEvent]:
+async def timeline(corpus: Corpus, index: SearchIndex, topic: str, *, limit: int = 10) -> list[TimelineEvent]:
     """The sentences most about ``topic``, at most two per article, in date order."""
     ranked, query_vector = await index.rank(topic, limit=TIMELINE_CANDIDATE_PASSAGES)
-    passages = await store.passages([r.passage_id for r in ranked])
-    sentences = [s for s in await store.sentences_of(list(passages)) if len(words(s.text)) >= LEAD_MIN_WORDS]
+    passages = await corpus.passages([r.passage_id for r in ranked])
+    sentences = [s for s in await corpus.sentences_of(list(passages)) if len(words(s.text)) >= LEAD_MIN_WORDS]
     scored = sorted(sentences, key=lambda s: -float(s.embedding @ query_vector))
     per_article: dict[str, int] = {}
     chosen: list[Sentence] = []

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from store import AskStats, CorpusCounts
+
 Mode = Literal["generated", "extractive", "refused"]
 
 
@@ -136,3 +138,12 @@ class Digest:
 
     def to_dict(self) -> dict:
         return {"date": self.date, "stories": [s.to_dict() for s in self.stories]}
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    """What `/stats` shows: the corpus size, how questions have been answered, and the model."""
+
+    corpus: CorpusCounts
+    asks: AskStats
+    model: str

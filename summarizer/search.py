@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from store import Article, Store, VectorMatrix
+from store import Article, Corpus, VectorMatrix
 from summarizer.embeddings import Embedder
 from summarizer.results import SearchHit
 from summarizer.text import STOPWORDS, words
@@ -60,8 +60,8 @@ class Ranked:
 
 
 class SearchIndex:
-    def __init__(self, store: Store, embedder: Embedder) -> None:
-        self.store = store
+    def __init__(self, corpus: Corpus, embedder: Embedder) -> None:
+        self.corpus = corpus
         self.embedder = embedder
         self._matrix = VectorMatrix(np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32))
         self._row_of: dict[int, int] = {}
@@ -73,10 +73,10 @@ class SearchIndex:
     async def refresh(self) -> None:
         """Reload vectors and article metadata from the store (after ingest)."""
         async with self._refresh_lock:
-            version = await self.store.corpus_version()
-            matrix = await self.store.passage_matrix()
-            owners = await self.store.passage_articles()
-            articles = {a.id: a for a in await self.store.articles()}
+            version = await self.corpus.corpus_version()
+            matrix = await self.corpus.passage_matrix()
+            owners = await self.corpus.passage_articles()
+            articles = {a.id: a for a in await self.corpus.articles()}
             self._matrix = matrix
             self._row_of = {int(pid): row for row, pid in enumerate(matrix.ids)}
             self._owner = np.array([owners[int(pid)] for pid in matrix.ids], dtype=object)
@@ -84,7 +84,7 @@ class SearchIndex:
             self._loaded_version = version
 
     async def ensure_fresh(self) -> None:
-        if self._loaded_version != await self.store.corpus_version():
+        if self._loaded_version != await self.corpus.corpus_version():
             await self.refresh()
 
     async def embed(self, text: str) -> np.ndarray:
@@ -118,7 +118,7 @@ class SearchIndex:
 
     async def search(self, query: str, *, k: int = 5, filters: Filters = Filters()) -> list[SearchHit]:
         ranked, _ = await self.rank(query, filters=filters, limit=k, strict=True)
-        passages = await self.store.passages([r.passage_id for r in ranked])
+        passages = await self.corpus.passages([r.passage_id for r in ranked])
         hits = []
         for r in ranked:
             article = self.articles[r.article_id]
@@ -150,7 +150,7 @@ class SearchIndex:
         rows = []
         if match_all:  # "what did ... say" must not be required words
             query = " ".join(w for w in words(query) if w.lower() not in STOPWORDS) or query
-        for passage_id, _ in await self.store.fts_passages(query, limit, match_all=match_all):
+        for passage_id, _ in await self.corpus.fts_passages(query, limit, match_all=match_all):
             row = self._row_of.get(passage_id)
             if row is not None and (allowed is None or allowed[row]):
                 rows.append(row)

@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from store import Article, Store
+from store import Article, Corpus
 
 NEAR_DUPLICATE = 0.6
 SAME_EVENT = 0.22
@@ -55,11 +55,11 @@ def _close_in_time(a: str | None, b: str | None) -> bool:
     return abs((dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days) <= SAME_STORY_DAYS
 
 
-async def link_stories(store: Store) -> int:
+async def link_stories(corpus: Corpus) -> int:
     """Recompute story ids for the whole corpus; returns the number of stories."""
-    articles = await store.articles()
+    articles = await corpus.articles()
     groups = same_story_groups(articles)
     changed = {a.id: groups[a.id] for a in articles if groups[a.id] != a.story_id}
     if changed:
-        await store.set_stories(changed)
+        await corpus.set_stories(changed)
     return len(set(groups.values()))

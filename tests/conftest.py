@@ -16,7 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from store import Store  # noqa: E402
+from store import Corpus, Database  # noqa: E402
 from summarizer.embeddings import Embedder  # noqa: E402
 from summarizer.engine import Engine, EngineConfig  # noqa: E402
 from summarizer.generation import Generation  # noqa: E402
@@ -76,12 +76,12 @@ def seed_db(tmp_path_factory, embedder) -> Path:
     path = tmp_path_factory.mktemp("seed") / "seed.db"
 
     async def build() -> None:
-        store = await Store.open(path)
+        database = await Database.open(path)
         try:
-            report = await ingest(store, embedder, [CORPUS])
+            report = await ingest(Corpus(database), embedder, [CORPUS])
             assert not report.failed, report.failed
         finally:
-            await store.close()
+            await database.close()
 
     asyncio.run(build())
     return path

@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
 from bot.cogs.common import UserFacingError, admin_only
+from bot.render.embeds import ingest_report_text
+from bot.render.limits import NO_MENTIONS, escape
 from summarizer.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 def upload_problem(filename: str, size: int) -> str | None:
     """Why an attachment cannot be an article, judged before downloading it."""
-    name = render.escape(filename)
+    name = escape(filename)
     if not filename.lower().endswith(".txt"):
         return f"{name} is not a .txt file: attach the article as plain text."
     if size > MAX_UPLOAD_BYTES:
@@ -30,7 +31,7 @@ def upload_problem(filename: str, size: int) -> str | None:
 
 def content_problem(filename: str, data: bytes) -> str | None:
     """Why downloaded bytes are not a text article."""
-    name = render.escape(filename)
+    name = escape(filename)
     if len(data) > MAX_UPLOAD_BYTES:
         return f"{name} is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB."
     if b"\x00" in data:
@@ -59,12 +60,12 @@ class AdminCog(commands.Cog):
         try:
             data = await article.read()
         except discord.HTTPException as exc:
-            raise UserFacingError(f"I could not download {render.escape(article.filename)} "
+            raise UserFacingError(f"I could not download {escape(article.filename)} "
                                   f"(Discord said {exc.status}); try attaching it again.") from None
         problem = content_problem(article.filename, data)
         if problem:
             raise UserFacingError(problem)
         report = await self.engine.ingest_upload(article.filename, data)
         log.info("ingested upload %r from user %s: %s", article.filename, interaction.user.id, report.summary())
-        await interaction.followup.send(render.ingest_report_text(article.filename, report), ephemeral=True,
-                                        allowed_mentions=render.NO_MENTIONS)
+        await interaction.followup.send(ingest_report_text(article.filename, report), ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)

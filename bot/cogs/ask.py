@@ -11,8 +11,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
 from bot.cogs.common import AskCooldown, IsoDate, outlet_choices, send_embeds, send_in_messages, wait_message
+from bot.render.embeds import answer_embeds, question_of_answer
+from bot.render.limits import NO_MENTIONS, escape
+from bot.render.safety import ELLIPSIS, truncate
+from bot.render.views import EvidenceView
 from summarizer.engine import Engine
 from summarizer.results import Answer, QuestionError
 
@@ -53,7 +56,7 @@ def strip_mention(content: str, user_id: int, role_id: int | None = None) -> str
 
 
 def follow_up_question(previous: str, follow_up: str) -> str:
-    context = render.truncate(previous, FOLLOW_UP_CONTEXT_CHARS).removesuffix(render.ELLIPSIS)
+    context = truncate(previous, FOLLOW_UP_CONTEXT_CHARS).removesuffix(ELLIPSIS)
     return f"{context} {follow_up}".strip()
 
 
@@ -73,7 +76,7 @@ class AskCog(commands.Cog):
         try:
             wait = self.cooldowns.retry_after(message.author.id)
             if wait:
-                await message.reply(wait_message(wait), allowed_mentions=render.NO_MENTIONS, delete_after=wait)
+                await message.reply(wait_message(wait), allowed_mentions=NO_MENTIONS, delete_after=wait)
                 return
             async with message.channel.typing():
                 outcome = await self._answer(question)
@@ -101,7 +104,7 @@ class AskCog(commands.Cog):
         replied = message.reference.resolved if message.reference else None
         if not isinstance(replied, discord.Message) or replied.author.id != self.bot.user.id:
             return None
-        return next((q for q in map(render.question_of_answer, replied.embeds) if q), None)
+        return next((q for q in map(question_of_answer, replied.embeds) if q), None)
 
     async def _answer(self, question: str) -> Answer | str:
         """The answer, or the text to say instead."""
@@ -115,14 +118,14 @@ class AskCog(commands.Cog):
 
     async def _reply(self, message: discord.Message, outcome: Answer | str) -> None:
         if isinstance(outcome, str):
-            await message.reply(render.escape(outcome), allowed_mentions=render.NO_MENTIONS)
+            await message.reply(escape(outcome), allowed_mentions=NO_MENTIONS)
             return
 
         def reply_then_continue(*, first: bool, **options) -> Awaitable[discord.Message]:
             return message.reply(**options) if first else message.channel.send(**options)
 
-        view = render.EvidenceView(outcome) if outcome.citations else None
-        await send_in_messages(reply_then_continue, render.answer_embeds(outcome), view=view)
+        view = EvidenceView(outcome) if outcome.citations else None
+        await send_in_messages(reply_then_continue, answer_embeds(outcome), view=view)
 
     # -- /ask ---------------------------------------------------------------------------------
 
@@ -138,8 +141,8 @@ class AskCog(commands.Cog):
             raise AskCooldown(wait)
         await interaction.response.defer(thinking=True)
         answer = await self.engine.ask(question, since=since, until=until, source=source)
-        view = render.EvidenceView(answer) if answer.citations else None
-        await send_embeds(interaction, render.answer_embeds(answer), view=view)
+        view = EvidenceView(answer) if answer.citations else None
+        await send_embeds(interaction, answer_embeds(answer), view=view)
 
     @ask.autocomplete("source")
     async def _source_autocomplete(self, interaction: discord.Interaction,

@@ -11,7 +11,9 @@ from typing import Awaitable, Protocol, Sequence
 import discord
 from discord import app_commands
 
-from bot import render
+from bot.render.limits import CONTENT_LIMIT, NO_MENTIONS, escape, message_batches
+from bot.render.safety import truncate
+from bot.render.views import ExpiringView, Pager
 from summarizer.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -77,7 +79,7 @@ class IsoDateTransformer(app_commands.Transformer):
         try:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError:
-            raise UserFacingError(f"“{render.escape(value)}” is not a date; use YYYY-MM-DD, e.g. 2022-01-05.") \
+            raise UserFacingError(f"“{escape(value)}” is not a date; use YYYY-MM-DD, e.g. 2022-01-05.") \
                 from None
 
 
@@ -99,20 +101,20 @@ class Send(Protocol):
 
 
 async def send_in_messages(send: Send, embeds: Sequence[discord.Embed], *,
-                           view: render.ExpiringView | None = None) -> list[discord.Message]:
+                           view: ExpiringView | None = None) -> list[discord.Message]:
     """As many messages as the embeds need, pinging nobody; the view goes on the last one."""
     sent: list[discord.Message] = []
-    batches = render.message_batches(embeds)
+    batches = message_batches(embeds)
     for number, batch in enumerate(batches, 1):
         options = {"view": view} if view is not None and number == len(batches) else {}
-        sent.append(await send(first=number == 1, embeds=batch, allowed_mentions=render.NO_MENTIONS, **options))
+        sent.append(await send(first=number == 1, embeds=batch, allowed_mentions=NO_MENTIONS, **options))
     if view is not None:
         view.message = sent[-1]
     return sent
 
 
 async def send_embeds(interaction: discord.Interaction, embeds: Sequence[discord.Embed], *,
-                      view: render.ExpiringView | None = None, ephemeral: bool = False) -> None:
+                      view: ExpiringView | None = None, ephemeral: bool = False) -> None:
     """Follow up a deferred interaction with the embeds, in as many messages as they need."""
     def follow_up(*, first: bool, **options) -> Awaitable[discord.Message]:
         return interaction.followup.send(ephemeral=ephemeral, wait=True, **options)
@@ -124,13 +126,13 @@ async def send_pages(interaction: discord.Interaction, pages: Sequence[discord.E
     if len(pages) == 1:
         await send_embeds(interaction, pages)
     else:
-        await send_embeds(interaction, pages[:1], view=render.Pager(pages, interaction.user.id))
+        await send_embeds(interaction, pages[:1], view=Pager(pages, interaction.user.id))
 
 
 async def tell_privately(interaction: discord.Interaction, text: str) -> None:
     """An ephemeral note, whether or not the interaction has been answered already."""
-    text = render.truncate(text, render.CONTENT_LIMIT)
+    text = truncate(text, CONTENT_LIMIT)
     if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     else:
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

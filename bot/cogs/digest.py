@@ -1,12 +1,7 @@
-"""Daily digests: `/digest`, subscriptions, and the scheduler that posts them.
+"""Daily digests: `/digest`, subscriptions, and the loop that checks for due digests.
 
-A channel subscribed at 08:00 Europe/Paris gets, each local day, the digest of the previous
-day's articles: a day's coverage is complete only once it is over, so posting yesterday
-never skips late articles, whatever the posting time.
-
-Deliveries are claimed in the store before sending and released when sending fails, so
-after a restart the bot neither repeats a day nor skips it: a digest whose time passed
-while the bot was down is posted on the first check after start, once."""
+What is due, and delivering it exactly once across restarts, is the engine's (see
+``summarizer.delivery``); this cog parses the commands and posts the embeds."""
 
 from __future__ import annotations
 
@@ -21,15 +16,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import render
 from bot.cogs.common import MAX_CHOICES, IsoDate, UserFacingError, admin_only, send_in_messages, send_pages
-from store import Subscription
+from bot.render.embeds import digest_embeds
+from bot.render.limits import NO_MENTIONS, escape
+from summarizer.delivery import DeliveryFailed, Subscription
 from summarizer.engine import Engine
 from summarizer.results import Digest
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 30
-RETRY_FAILED_AFTER = dt.timedelta(minutes=10)
 _POST_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 Clock = Callable[[], dt.datetime]
@@ -42,7 +37,7 @@ def utc_now() -> dt.datetime:
 def parse_post_time(text: str) -> str:
     match = _POST_TIME.match(text.strip())
     if not match:
-        raise UserFacingError(f"“{render.escape(text)}” is not a time of day; use HH:MM (24-hour), e.g. 08:00.")
+        raise UserFacingError(f"“{escape(text)}” is not a time of day; use HH:MM (24-hour), e.g. 08:00.")
     return f"{int(match[1]):02d}:{match[2]}"
 
 
@@ -50,7 +45,7 @@ def parse_timezone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name.strip())
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise UserFacingError(f"“{render.escape(name)}” is not a time zone; use an IANA name such as "
+        raise UserFacingError(f"“{escape(name)}” is not a time zone; use an IANA name such as "
                               "Europe/Paris, Asia/Kolkata or UTC.") from None
     return name.strip()
 
@@ -60,29 +55,14 @@ def _timezone_names() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
-def due_day(sub: Subscription, now: dt.datetime) -> str | None:
-    """The subscriber's local date when today's posting time has passed, else None."""
-    local = now.astimezone(zoneinfo.ZoneInfo(sub.timezone))
-    if local.strftime("%H:%M") < sub.post_time:
-        return None
-    return local.date().isoformat()
-
-
-def digest_date_for(local_day: str) -> str:
-    """The corpus day a delivery on ``local_day`` summarises: the day before."""
-    return (dt.date.fromisoformat(local_day) - dt.timedelta(days=1)).isoformat()
-
-
 class DigestCog(commands.Cog):
     def __init__(self, bot: commands.Bot, engine: Engine, *, clock: Clock = utc_now,
                  post_empty_days: bool = False, schedule: bool = True) -> None:
         self.bot = bot
         self.engine = engine
-        self.store = engine.store
         self.clock = clock
         self.post_empty_days = post_empty_days
         self.schedule = schedule
-        self._failed_until: dict[int, dt.datetime] = {}
 
     async def cog_load(self) -> None:
         if self.schedule:
@@ -97,7 +77,7 @@ class DigestCog(commands.Cog):
     @app_commands.describe(date="The day, YYYY-MM-DD")
     async def digest(self, interaction: discord.Interaction, date: IsoDate | None = None) -> None:
         await interaction.response.defer(thinking=True)
-        await send_pages(interaction, render.digest_embeds(await self.engine.digest(date)))
+        await send_pages(interaction, digest_embeds(await self.engine.digest(date)))
 
     @app_commands.command(name="digest-subscribe", description="Post the daily digest in a channel at a local time")
     @app_commands.describe(channel="Where to post", time="Local time of day, HH:MM (24-hour)",
@@ -112,11 +92,11 @@ class DigestCog(commands.Cog):
         if not (allowed.send_messages and allowed.embed_links):
             raise UserFacingError(f"I cannot post in {channel.mention}: I need Send Messages and Embed Links there.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.store.subscribe(Subscription(channel.id, channel.guild.id, post_time, zone),
-                                   created_by=interaction.user.id)
+        await self.engine.deliveries.subscribe(Subscription(channel.id, channel.guild.id, post_time, zone),
+                                               created_by=interaction.user.id)
         await interaction.followup.send(
             f"{channel.mention} will get the digest of the previous day's news every day at {post_time} ({zone}).",
-            ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+            ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @subscribe.autocomplete("timezone")
     async def _timezone_autocomplete(self, interaction: discord.Interaction,
@@ -131,10 +111,10 @@ class DigestCog(commands.Cog):
     @admin_only()
     async def unsubscribe(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        removed = await self.store.unsubscribe(channel.id)
+        removed = await self.engine.deliveries.unsubscribe(channel.id)
         text = (f"{channel.mention} will no longer get the daily digest." if removed
                 else f"{channel.mention} was not subscribed.")
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # -- scheduling ---------------------------------------------------------------------------
 
@@ -151,52 +131,20 @@ class DigestCog(commands.Cog):
 
     async def deliver_due_digests(self) -> list[int]:
         """Post every digest whose time has come and that has not gone out; returns the channels posted to."""
-        now = self.clock()
-        digests: dict[str, Digest] = {}  # built once per check, shared by every channel that needs it
-        posted = []
-        for sub in await self.store.subscriptions():
-            day = self._due(sub, now)
-            if day is None or await self.store.delivered(sub.channel_id, day):
-                continue
-            digest_date = digest_date_for(day)
-            if digest_date not in digests:
-                digests[digest_date] = await self.engine.digest(digest_date)
-            if await self._deliver(sub, day, digests[digest_date], now):
-                posted.append(sub.channel_id)
-        return posted
-
-    def _due(self, sub: Subscription, now: dt.datetime) -> str | None:
-        if now < self._failed_until.get(sub.channel_id, now):
-            return None
-        try:
-            return due_day(sub, now)
-        except zoneinfo.ZoneInfoNotFoundError:
-            log.error("subscription for channel %s has an unknown time zone %r", sub.channel_id, sub.timezone)
-            return None
-
-    async def _deliver(self, sub: Subscription, day: str, digest: Digest, now: dt.datetime) -> bool:
-        if not await self.store.claim_delivery(sub.channel_id, day, digest.date):
-            return False
-        if not digest.stories and not self.post_empty_days:
-            await self.store.confirm_delivery(sub.channel_id, day, None)  # the day is handled: nothing to say
-            return False
-        try:
-            message_id = await self._post(sub.channel_id, digest)
-        except (discord.HTTPException, LookupError) as exc:
-            await self.store.release_delivery(sub.channel_id, day)
-            self._failed_until[sub.channel_id] = now + RETRY_FAILED_AFTER
-            log.warning("digest for channel %s not delivered (will retry): %s", sub.channel_id, exc)
-            return False
-        self._failed_until.pop(sub.channel_id, None)
-        await self.store.confirm_delivery(sub.channel_id, day, message_id)
-        log.info("digest of %s delivered to channel %s", digest.date, sub.channel_id)
-        return True
+        return await self.engine.deliveries.deliver_due(self.clock(), self._post,
+                                                        post_empty_days=self.post_empty_days)
 
     async def _post(self, channel_id: int, digest: Digest) -> int:
+        try:
+            return await self._send(channel_id, digest)
+        except (discord.HTTPException, LookupError) as exc:
+            raise DeliveryFailed(str(exc)) from exc
+
+    async def _send(self, channel_id: int, digest: Digest) -> int:
         channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise LookupError(f"channel {channel_id} cannot receive messages")
         def post(*, first: bool, **options) -> Awaitable[discord.Message]:
             return channel.send(**options)
-        sent = await send_in_messages(post, render.digest_embeds(digest))
+        sent = await send_in_messages(post, digest_embeds(digest))
         return sent[0].id

@@ -6,8 +6,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
 from bot.cogs.common import MAX_CHOICES, UserFacingError, send_embeds, send_pages
+from bot.render.embeds import article_embed, quotes_pages, search_pages, sources_pages, timeline_pages
+from bot.render.limits import escape
+from bot.render.safety import clean, truncate
 from summarizer.engine import Engine
 
 SEARCH_RESULTS = 9
@@ -24,7 +26,7 @@ class LookupsCog(commands.Cog):
     async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 300]) -> None:
         await interaction.response.defer(thinking=True)
         hits = await self.engine.search(query, k=SEARCH_RESULTS)
-        await send_pages(interaction, render.search_pages(query, hits))
+        await send_pages(interaction, search_pages(query, hits))
 
     @app_commands.command(name="article", description="One article: its outlet, date and a short summary")
     @app_commands.describe(id_or_title="The article's ID or (part of) its title")
@@ -32,8 +34,8 @@ class LookupsCog(commands.Cog):
         await interaction.response.defer(thinking=True)
         brief = await self.engine.article(id_or_title)
         if brief is None:
-            raise UserFacingError(f"No article matches “{render.escape(id_or_title)}”. Try /sources for the list.")
-        await send_embeds(interaction, [render.article_embed(brief)])
+            raise UserFacingError(f"No article matches “{escape(id_or_title)}”. Try /sources for the list.")
+        await send_embeds(interaction, [article_embed(brief)])
 
     @article.autocomplete("id_or_title")
     async def _article_autocomplete(self, interaction: discord.Interaction,
@@ -42,13 +44,13 @@ class LookupsCog(commands.Cog):
         matches = [i for i in await self.engine.sources()
                    if wanted in i.title.casefold() or i.article_id.casefold().startswith(wanted)]
         # The title is what people recognise; the ID is what identifies the article.
-        return [app_commands.Choice(name=render.truncate(render.clean(i.title), 100), value=i.article_id[:100])
+        return [app_commands.Choice(name=truncate(clean(i.title), 100), value=i.article_id[:100])
                 for i in matches[:MAX_CHOICES]]
 
     @app_commands.command(name="sources", description="What the corpus holds")
     async def sources(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True)
-        await send_pages(interaction, render.sources_pages(await self.engine.sources()))
+        await send_pages(interaction, sources_pages(await self.engine.sources()))
 
     @app_commands.command(name="quotes", description="What a named person said, verbatim, with sources")
     @app_commands.describe(speaker="Who, e.g. Lavrov", topic="About what (optional), e.g. the Quad")
@@ -56,11 +58,11 @@ class LookupsCog(commands.Cog):
                      topic: app_commands.Range[str, 1, 200] | None = None) -> None:
         await interaction.response.defer(thinking=True)
         found = await self.engine.quotes(speaker, topic, limit=QUOTES)
-        await send_pages(interaction, render.quotes_pages(speaker, found))
+        await send_pages(interaction, quotes_pages(speaker, found))
 
     @app_commands.command(name="timeline", description="Dated events on a topic, in order, each cited")
     @app_commands.describe(topic="The topic, e.g. India-Russia defence ties")
     async def timeline(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 200]) -> None:
         await interaction.response.defer(thinking=True)
         events = await self.engine.timeline(topic, limit=TIMELINE_EVENTS)
-        await send_pages(interaction, render.timeline_pages(topic, events))
+        await send_pages(interaction, timeline_pages(topic, events))

@@ -6,8 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
 from bot.cogs.common import send_embeds
+from bot.render.embeds import stats_embed
 from summarizer.engine import Engine
 
 
@@ -18,4 +18,4 @@ class StatsCog(commands.Cog):
     @app_commands.command(name="stats", description="Corpus size, cache hit rate and median answer time")
     async def stats(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True)
-        await send_embeds(interaction, [render.stats_embed(await self.engine.stats())])
+        await send_embeds(interaction, [stats_embed(await self.engine.stats())])

@@ -113,7 +113,7 @@ async def test_unaskable_questions_get_a_clear_message_and_nothing_is_cached(eng
     with pytest.raises(QuestionError, match=message):
         await engine.ask(question)
     assert fake_model.calls == []
-    assert (await engine.stats())["questions"] == 0
+    assert (await engine.stats()).asks.questions == 0
 
 
 @pytest.mark.parametrize("question", [
@@ -153,7 +153,7 @@ async def test_stats_count_questions_and_cache_hits(engine):
     await engine.ask(QUAD)
     await engine.answerer.drain()
     stats = await engine.stats()
-    assert stats["questions"] == 2 and stats["cache_hits"] == 1 and stats["articles"] == 5
+    assert stats.asks.questions == 2 and stats.asks.cache_hits == 1 and stats.corpus.articles == 5
 
 
 async def test_upload_with_bad_bytes_reports_and_keeps_nothing(engine):

@@ -3,7 +3,7 @@ import sqlite3
 
 import pytest
 
-from store import Store
+from store import Corpus, Database
 from summarizer.ingest import ingest
 from summarizer.search import SearchIndex
 from tests.conftest import CORPUS
@@ -13,9 +13,9 @@ from tests.conftest import CORPUS
 async def fresh(tmp_path, embedder):
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
-    store = await Store.open(tmp_path / "b.db")
-    yield store, corpus
-    await store.close()
+    database = await Database.open(tmp_path / "b.db")
+    yield Corpus(database), corpus
+    await database.close()
 
 
 async def test_ingest_is_idempotent_and_says_so(fresh, embedder):
@@ -50,17 +50,17 @@ async def test_bad_files_fail_alone(fresh, embedder):
 
 
 async def test_folder_without_articles_is_a_failure(tmp_path, embedder):
-    store = await Store.open(tmp_path / "b.db")
+    database = await Database.open(tmp_path / "b.db")
     (tmp_path / "nothing").mkdir()
-    report = await ingest(store, embedder, [tmp_path / "nothing"])
+    report = await ingest(Corpus(database), embedder, [tmp_path / "nothing"])
     assert report.failed and "no articles" in report.failed[0][1]
-    await store.close()
+    await database.close()
 
 
 async def test_same_event_coverage_is_linked_into_stories(seed_db):
-    store = await Store.open(seed_db, read_only=True)
-    story = {a.id[:3]: a.story_id for a in await store.articles()}
-    await store.close()
+    database = await Database.open(seed_db, read_only=True)
+    story = {a.id[:3]: a.story_id for a in await Corpus(database).articles()}
+    await database.close()
     assert story["000"] == story["004"]  # Jaishankar's January 2022 calls
     assert story["002"] == story["003"]  # Lavrov's April 2021 Delhi visit
     assert len({story["000"], story["001"], story["002"]}) == 3
@@ -84,8 +84,8 @@ async def test_crash_mid_article_leaves_nothing_half_written(fresh, embedder, mo
 
 
 async def test_search_finds_what_the_issue_promises(seed_db, embedder):
-    store = await Store.open(seed_db, read_only=True)
-    index = SearchIndex(store, embedder)
+    database = await Database.open(seed_db, read_only=True)
+    index = SearchIndex(Corpus(database), embedder)
     asian_nato = await index.search("Asian NATO", k=3)
     assert asian_nato[0].article_id[:3] in {"002", "003"}  # the April 2021 Lavrov visit
     kudankulam = await index.search("Kudankulam")
@@ -93,4 +93,4 @@ async def test_search_finds_what_the_issue_promises(seed_db, embedder):
     assert kudankulam[0].published == "2023-12-28"
     assert await index.search("World Cup") == []
     assert await index.search("Mianwali") == []
-    await store.close()
+    await database.close()

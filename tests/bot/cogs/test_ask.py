@@ -10,8 +10,9 @@ import discord.ext.test as dpytest
 import pytest
 from discord.ext.test import factories
 
-from bot import render
 from bot.cogs.ask import Cooldowns, follow_up_question, strip_mention
+from bot.render.labels import MODE_LABELS
+from bot.render.limits import DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, escape
 from summarizer.results import Answer, Citation
 from tests.bot.harness import CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, option
 
@@ -105,7 +106,7 @@ async def test_unexpected_failure_gets_an_apology_and_is_logged(bot, alice, engi
     with caplog.at_level(logging.ERROR):
         await dpytest.message(f"{mention(bot)} {QUESTION}", member=alice)
 
-    assert only_message().content == render.escape(
+    assert only_message().content == escape(
         "Sorry, something went wrong while answering that. The error has been logged.")
     assert "index exploded" in caplog.text
 
@@ -131,8 +132,8 @@ async def test_a_long_answer_is_split_within_discords_limits(bot, alice, engine,
     descriptions = []
     for payload in sent_payloads:
         embeds = [discord.Embed.from_dict(e) for e in payload["embeds"]]
-        assert sum(len(e) for e in embeds) <= render.EMBED_TOTAL_LIMIT
-        assert all(len(e.description or "") <= render.DESCRIPTION_LIMIT for e in embeds)
+        assert sum(len(e) for e in embeds) <= EMBED_TOTAL_LIMIT
+        assert all(len(e.description or "") <= DESCRIPTION_LIMIT for e in embeds)
         assert payload["allowed_mentions"] == NO_PINGS
         descriptions += [e.description for e in embeds if e.description]
     assert len(descriptions) >= 2
@@ -182,7 +183,7 @@ async def test_slash_ask_passes_date_and_outlet_filters(bot, alice, channel, int
                                             option("source", "Hindustan Times")], member=alice, channel=channel)
 
     answer = sent[-1].embeds[0]
-    assert answer.footer.text.startswith(render.MODE_LABELS["refused"])
+    assert answer.footer.text.startswith(MODE_LABELS["refused"])
     assert "selected date range or outlet" in answer.description
 
 

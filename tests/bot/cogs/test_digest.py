@@ -11,7 +11,7 @@ import pytest
 from discord.ext.test import backend as back
 
 from bot.cogs.common import UserFacingError
-from bot.cogs.digest import due_day, parse_post_time
+from bot.cogs.digest import parse_post_time
 from store import Subscription
 from summarizer.engine import Engine
 from tests.bot.conftest import DIGEST_MORNING
@@ -21,9 +21,9 @@ MANAGE_SERVER = discord.Permissions(manage_guild=True)
 KOLKATA_MORNING = "09:00"  # 03:30 UTC; the test clock starts at 04:00 UTC on 2022-01-06
 
 
-async def subscribe(store, channel: discord.TextChannel, post_time: str = KOLKATA_MORNING,
+async def subscribe(deliveries, channel: discord.TextChannel, post_time: str = KOLKATA_MORNING,
                     timezone: str = "Asia/Kolkata") -> None:
-    await store.subscribe(Subscription(channel.id, channel.guild.id, post_time, timezone), created_by=1)
+    await deliveries.subscribe(Subscription(channel.id, channel.guild.id, post_time, timezone), created_by=1)
 
 
 def posted_digests() -> list[discord.Message]:
@@ -60,7 +60,7 @@ async def test_subscribe_stores_the_channel_time_and_zone(bot, alice, channel, i
                                     member=alice, channel=channel, permissions=MANAGE_SERVER, resolved=resolved)
 
     assert sent[-1].ephemeral and "every day at 09:00 (Asia/Kolkata)" in sent[-1].content
-    assert await engine.store.subscriptions() == [Subscription(channel.id, channel.guild.id, "09:00",
+    assert await engine.deliveries.subscriptions() == [Subscription(channel.id, channel.guild.id, "09:00",
                                                                "Asia/Kolkata")]
 
 
@@ -71,7 +71,7 @@ async def test_subscribe_without_manage_server_is_refused(bot, alice, channel, i
 
     assert len(sent) == 1 and sent[0].ephemeral
     assert "Manage Server" in sent[0].content
-    assert await engine.store.subscriptions() == []
+    assert await engine.deliveries.subscriptions() == []
 
 
 @pytest.mark.parametrize("time, timezone, complaint", [("25:00", "UTC", "not a time of day"),
@@ -84,18 +84,18 @@ async def test_subscribe_with_bad_time_or_zone_says_what_is_wrong(bot, alice, ch
                                     member=alice, channel=channel, permissions=MANAGE_SERVER, resolved=resolved)
 
     assert len(sent) == 1 and sent[0].ephemeral and complaint in sent[0].content
-    assert await engine.store.subscriptions() == []
+    assert await engine.deliveries.subscriptions() == []
 
 
 async def test_unsubscribe_removes_the_channel(bot, alice, channel, interactions, engine):
-    await subscribe(engine.store, channel)
+    await subscribe(engine.deliveries, channel)
     picked, resolved = channel_option("channel", channel)
 
     sent = await interactions.slash("digest-unsubscribe", [picked], member=alice, channel=channel,
                                     permissions=MANAGE_SERVER, resolved=resolved)
 
     assert "no longer get the daily digest" in sent[-1].content
-    assert await engine.store.subscriptions() == []
+    assert await engine.deliveries.subscriptions() == []
 
 
 async def test_timezone_autocomplete_offers_iana_names(bot, alice, channel, interactions):
@@ -110,7 +110,7 @@ async def test_timezone_autocomplete_offers_iana_names(bot, alice, channel, inte
 # -- the schedule ---------------------------------------------------------------------------------
 
 async def test_a_due_digest_is_delivered_once(bot, channel, engine):
-    await subscribe(engine.store, channel)
+    await subscribe(engine.deliveries, channel)
     cog = bot.get_cog("DigestCog")
 
     assert await cog.deliver_due_digests() == [channel.id]
@@ -119,11 +119,11 @@ async def test_a_due_digest_is_delivered_once(bot, channel, engine):
     [digest] = posted_digests()
     assert digest.channel.id == channel.id
     assert digest.embeds[0].title == "Daily digest — 2022-01-05"  # the day before the local date
-    assert await engine.store.delivered(channel.id, "2022-01-06")
+    assert await engine.deliveries.delivered(channel.id, "2022-01-06")
 
 
 async def test_nothing_is_posted_before_the_local_posting_time(bot, channel, engine, clock):
-    await subscribe(engine.store, channel, post_time="10:00")  # 04:30 UTC; the clock says 04:00
+    await subscribe(engine.deliveries, channel, post_time="10:00")  # 04:30 UTC; the clock says 04:00
 
     assert await bot.get_cog("DigestCog").deliver_due_digests() == []
     clock.now += dt.timedelta(minutes=30)
@@ -141,7 +141,7 @@ async def restart(start_bot, engine: Engine, channel_id: int, fake_model, embedd
 
 async def test_after_a_restart_todays_digest_is_not_repeated(start_bot, bot, channel, engine, fake_model,
                                                              embedder):
-    await subscribe(engine.store, channel)
+    await subscribe(engine.deliveries, channel)
     assert await bot.get_cog("DigestCog").deliver_due_digests() == [channel.id]
     assert len(posted_digests()) == 1
 
@@ -156,7 +156,7 @@ async def test_after_a_restart_todays_digest_is_not_repeated(start_bot, bot, cha
 async def test_a_digest_missed_while_down_is_sent_once_on_start(start_bot, bot, channel, engine, clock,
                                                                 fake_model, embedder):
     clock.now = DIGEST_MORNING - dt.timedelta(hours=1)  # 08:30 in Kolkata: not yet due
-    await subscribe(engine.store, channel)
+    await subscribe(engine.deliveries, channel)
     assert await bot.get_cog("DigestCog").deliver_due_digests() == []
 
     clock.now = DIGEST_MORNING  # down at 09:00, back at 09:30
@@ -177,17 +177,17 @@ async def test_a_digest_missed_while_down_is_sent_once_on_start(start_bot, bot, 
 
 
 async def test_a_day_without_articles_posts_nothing(bot, channel, engine, clock):
-    await subscribe(engine.store, channel)
+    await subscribe(engine.deliveries, channel)
     clock.now = dt.datetime(2022, 3, 1, 6, 0, tzinfo=dt.timezone.utc)
 
     assert await bot.get_cog("DigestCog").deliver_due_digests() == []
     assert posted_digests() == []
-    assert await engine.store.delivered(channel.id, "2022-03-01")  # handled: not re-checked all day
+    assert await engine.deliveries.delivered(channel.id, "2022-03-01")  # handled: not re-checked all day
 
 
 @pytest.mark.parametrize("digest_empty_days", [True])
 async def test_empty_days_are_posted_when_configured(bot, channel, engine, clock):
-    await subscribe(engine.store, channel)
+    await subscribe(engine.deliveries, channel)
     clock.now = dt.datetime(2022, 3, 1, 6, 0, tzinfo=dt.timezone.utc)
 
     assert await bot.get_cog("DigestCog").deliver_due_digests() == [channel.id]
@@ -195,7 +195,7 @@ async def test_empty_days_are_posted_when_configured(bot, channel, engine, clock
 
 
 async def test_a_failed_delivery_is_released_and_retried_later(bot, channel, engine, clock, monkeypatch):
-    await subscribe(engine.store, channel)
+    await subscribe(engine.deliveries, channel)
     cog = bot.get_cog("DigestCog")
 
     async def refuse(*args, **kwargs):
@@ -203,7 +203,7 @@ async def test_a_failed_delivery_is_released_and_retried_later(bot, channel, eng
     with monkeypatch.context() as patch:
         patch.setattr(discord.TextChannel, "send", refuse)
         assert await cog.deliver_due_digests() == []
-    assert not await engine.store.delivered(channel.id, "2022-01-06")
+    assert not await engine.deliveries.delivered(channel.id, "2022-01-06")
 
     assert await cog.deliver_due_digests() == []  # backing off
     clock.now += dt.timedelta(minutes=11)
@@ -216,14 +216,7 @@ class _Response:
         self.reason = reason
 
 
-# -- time arithmetic ------------------------------------------------------------------------------
-
-def test_due_day_is_the_subscribers_local_date():
-    sub = Subscription(1, None, "08:00", "America/New_York")
-    assert due_day(sub, dt.datetime(2024, 3, 2, 12, 59, tzinfo=dt.timezone.utc)) is None  # 07:59 local
-    assert due_day(sub, dt.datetime(2024, 3, 2, 13, 0, tzinfo=dt.timezone.utc)) == "2024-03-02"
-    assert due_day(sub, dt.datetime(2024, 3, 3, 2, 0, tzinfo=dt.timezone.utc)) == "2024-03-02"  # 21:00 local
-
+# -- parsing --------------------------------------------------------------------------------------
 
 def test_post_time_is_normalised_or_refused():
     assert parse_post_time(" 7:05 ") == "07:05"

@@ -1,0 +1,38 @@
+"""Articles, passages and their full-text index."""
+
+from store import Corpus, CorpusCounts, Database
+from tests.store.records import article, passage
+
+
+async def test_replace_article_bumps_version_and_indexes_text(tmp_path):
+    database = await Database.open(tmp_path / "x.db")
+    corpus = Corpus(database)
+    before = await corpus.corpus_version()
+    await corpus.replace_article(article(), [passage("Lavrov spoke about the Quad.")])
+    assert await corpus.corpus_version() != before
+    assert [pid for pid, _ in await corpus.fts_passages("Quad", 5)]
+    await corpus.replace_article(article(body="Changed."), [passage("Changed text entirely.")])
+    assert await corpus.fts_passages("Quad", 5) == []  # the old passage is gone with its FTS row
+    assert await corpus.passage_count() == 1
+    await database.close()
+
+
+async def test_fts_query_is_never_parsed_as_syntax(tmp_path):
+    database = await Database.open(tmp_path / "x.db")
+    corpus = Corpus(database)
+    await corpus.replace_article(article(), [passage()])
+    for hostile in ['"unbalanced', "NEAR(a b)", "a OR", "*", "'; DROP TABLE articles; --"]:
+        await corpus.fts_passages(hostile, 5)
+    assert await corpus.passage_count() == 1
+    await database.close()
+
+
+async def test_counts_are_articles_passages_and_stories(tmp_path):
+    database = await Database.open(tmp_path / "x.db")
+    corpus = Corpus(database)
+    assert await corpus.counts() == CorpusCounts(articles=0, passages=0, stories=0)
+    await corpus.replace_article(article("a1"), [passage("First passage."), passage("Second passage.")])
+    await corpus.replace_article(article("a2"), [passage("Third passage.")])
+    await corpus.set_stories({"a2": "a1"})
+    assert await corpus.counts() == CorpusCounts(articles=2, passages=3, stories=1)
+    await database.close()
