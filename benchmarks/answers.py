@@ -30,8 +30,8 @@ from benchmarks.harness import (
 )
 from benchmarks.measures import Stopwatch, latency, peak_rss_mb, ratio
 from benchmarks.runtimes import RawLlamaCpp
-from summarizer.generation import Generation
-from summarizer.models import resolve_model
+from summarizer.answering.generation import Generation
+from summarizer.answering.model_files import resolve_model
 
 PHASES = ("retrieve", "prefill", "decode", "generate")
 SETTLE_S = 0.005

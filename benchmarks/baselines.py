@@ -6,7 +6,7 @@ import sqlite3
 
 import numpy as np
 
-from summarizer.embeddings import bundled_model_path
+from summarizer.ingest.embeddings import bundled_model_path
 
 
 def raw_sentence_transformer():

@@ -27,7 +27,7 @@ def _prompt(words: int, round_: int) -> list[dict[str, str]]:
 def _measure(model_path: str, extra_buffers: bool, queue: multiprocessing.Queue) -> None:
     import llama_cpp
 
-    from summarizer.generation import SEED, plain_cpu_buffers
+    from summarizer.answering.generation import SEED, plain_cpu_buffers
 
     started = time.perf_counter()
     if extra_buffers:
@@ -64,7 +64,7 @@ def _run(model_path: str, extra_buffers: bool) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    from summarizer.models import resolve_model
+    from summarizer.answering.model_files import resolve_model
 
     model = resolve_model(argv[0] if argv else "default", Path("data/models"))
     results = {"plain": _run(str(model.path), False), "extra": _run(str(model.path), True)}

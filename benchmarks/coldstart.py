@@ -59,7 +59,7 @@ def _load_argv(model_path: Path) -> list[str]:
     threads = engine_threads()
     code = (  # plain CPU buffers, as the engine loads it (the extra ones crash on AMX machines)
         "import llama_cpp\n"
-        "from summarizer.generation import plain_cpu_buffers\n"
+        "from summarizer.answering.generation import plain_cpu_buffers\n"
         "with plain_cpu_buffers(llama_cpp):\n"
         f"    llama_cpp.Llama(model_path={str(model_path)!r}, n_ctx={CONTEXT_TOKENS}, n_threads={threads}, "
         f"n_threads_batch={threads}, verbose=False)\n"

@@ -8,10 +8,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from benchmarks.measures import latency, percentile
-from summarizer.embeddings import Embedder
-from summarizer.engine import Engine, EngineConfig
-from summarizer.generation import Generation, Generator, load_generator
-from summarizer.models import resolve_model
+from summarizer.ingest.embeddings import Embedder
+from summarizer.engine import DEFAULT_GENERATION_TIMEOUT_S, Engine, EngineConfig
+from summarizer.answering.generation import Generation, Generator, load_generator
+from summarizer.answering.model_files import resolve_model
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ async def open_engine(params: dict, *, generator: Generator | None = None,
         model=params.get("model", "default"),
         runtime=params.get("runtime", "auto"),
         model_cache=Path(params.get("model_cache", "data/models")),
-        generation_timeout_s=params.get("generation_timeout_s", 60.0),
+        generation_timeout_s=params.get("generation_timeout_s", DEFAULT_GENERATION_TIMEOUT_S),
     )
     return await Engine.open(config, generator=generator, embedder=embedder)
 

@@ -21,7 +21,7 @@ from benchmarks.baselines import raw_sentence_transformer
 from benchmarks.harness import open_engine
 from benchmarks.measures import CpuClock, Stopwatch, peak_rss_mb, ratio
 from benchmarks.synthetic import sentence_pool, synthetic_articles, write_corpus
-from summarizer.embeddings import ENCODE_CHUNK, Embedder
+from summarizer.ingest.embeddings import ENCODE_CHUNK, Embedder
 
 # A batch like the real ones, so first-call costs of the kernels fall outside both timings.
 WARM_UP_SENTENCES = 64

@@ -20,7 +20,7 @@ from benchmarks.baselines import brute_force_top_k, raw_sentence_transformer
 from benchmarks.harness import open_engine
 from benchmarks.measures import Stopwatch, latency, peak_rss_mb, ratio
 from benchmarks.synthetic import fill_store, sample_queries, sentence_pool
-from summarizer.search import CANDIDATES
+from summarizer.retrieval.search import CANDIDATES
 
 TOP_K = 5
 WARM_UP_QUERIES = 10

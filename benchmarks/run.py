@@ -25,7 +25,7 @@ from benchmarks.machine import load_average, machine_info
 from benchmarks.measures import ratio, run_child
 from benchmarks.report import evaluate_targets, render_markdown, render_table
 from benchmarks.synthetic import sample_questions, sentence_pool
-from summarizer.models import resolve_model
+from summarizer.answering.model_files import resolve_model
 
 RUNTIME = "llama.cpp"  # the figures compare against raw llama_cpp.Llama
 PROBE_TIMEOUT_S = 1800

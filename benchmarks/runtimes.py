@@ -17,15 +17,15 @@ from pathlib import Path
 
 from benchmarks.harness import generations_to_json
 from benchmarks.measures import peak_rss_mb
-from summarizer.generation import SEED, Generation, _cpu_count, load_generator, plain_cpu_buffers
-from summarizer.models import ModelFile, resolve_model
+from summarizer.answering.generation import SEED, Generation, cpu_count, load_generator, plain_cpu_buffers
+from summarizer.answering.model_files import ModelFile, resolve_model
 
 CONTEXT_TOKENS = 2048  # load_generator's default, which the engine uses
 
 
 def engine_threads() -> int:
     """The thread count load_generator gives the engine's model: the raw runs use the same."""
-    return _cpu_count()
+    return cpu_count()
 
 
 class RawLlamaCpp:

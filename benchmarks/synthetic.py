@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from store import Article, Corpus, NewPassage, NewSentence
-from summarizer.documents import ArticleError, article_files, read_article
+from summarizer.ingest.documents import ArticleError, article_files, read_article
 
 OUTLETS = (
     "The Meridian Ledger", "Harbour Gazette", "Continental Wire", "The Northern Courier",

@@ -7,7 +7,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from summarizer.engine import EngineConfig
+from summarizer.answering.generation import RUNTIMES
+from summarizer.engine import DEFAULT_GENERATION_TIMEOUT_S, EngineConfig
 
 
 class Settings(BaseSettings):
@@ -19,7 +20,7 @@ class Settings(BaseSettings):
     model: str = Field(default="default", validation_alias="BRIEFBOT_MODEL")
     runtime: str = Field(default="auto", validation_alias="BRIEFBOT_RUNTIME")
     model_cache: Path = Field(default=Path("data/models"), validation_alias="BRIEFBOT_MODEL_CACHE")
-    generation_timeout: float = Field(default=30.0, gt=0, validation_alias="BRIEFBOT_GENERATION_TIMEOUT")
+    generation_timeout: float = Field(default=DEFAULT_GENERATION_TIMEOUT_S, gt=0, validation_alias="BRIEFBOT_GENERATION_TIMEOUT")
     ask_cooldown: float = Field(default=5.0, ge=0, validation_alias="BRIEFBOT_ASK_COOLDOWN")
     digest_empty_days: bool = Field(default=False, validation_alias="BRIEFBOT_DIGEST_EMPTY_DAYS")
     discord_api_base: str | None = Field(default=None, validation_alias="BRIEFBOT_DISCORD_API_BASE")
@@ -33,8 +34,8 @@ class Settings(BaseSettings):
     @field_validator("runtime")
     @classmethod
     def _known_runtime(cls, value: str) -> str:
-        if value not in {"auto", "llama.cpp", "transformers"}:
-            raise ValueError("must be auto, llama.cpp or transformers")
+        if value.strip().lower() not in RUNTIMES:
+            raise ValueError(f"must be one of {', '.join(RUNTIMES)}")
         return value
 
     def engine_config(self, *, read_only: bool = False) -> EngineConfig:

@@ -9,22 +9,21 @@ awaits these methods keeps beating."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from store import Answers, Corpus, Database, Deliveries
-from summarizer.answering import Answerer
-from summarizer.model_slot import ModelSlot
-from summarizer.delivery import DigestDelivery
-from summarizer.digest import build_digest
-from summarizer.embeddings import Embedder
-from summarizer.generation import Generator
-from summarizer.ingest import IngestReport, ingest
-from summarizer.lookups import article_brief, find_quotes, source_infos, timeline
+from summarizer.answering.answerer import Answerer
+from summarizer.answering.generation import Generator
+from summarizer.answering.model_slot import ModelSlot
+from summarizer.briefings.delivery import DigestDelivery
+from summarizer.briefings.digest import build_digest
+from summarizer.briefings.lookups import article_brief, find_quotes, source_infos, timeline
+from summarizer.ingest.embeddings import Embedder
+from summarizer.ingest.pipeline import IngestReport, ingest
+from summarizer.ingest.uploads import UploadNotSaved, save_upload
 from summarizer.results import (
     Answer,
     ArticleBrief,
@@ -35,10 +34,14 @@ from summarizer.results import (
     SourceInfo,
     TimelineEvent,
 )
-from summarizer.search import Filters, SearchIndex
+from summarizer.retrieval.search import Filters, SearchIndex
 
 log = logging.getLogger(__name__)
 UPLOAD_FOLDER = "uploads"
+
+
+# How long a question waits for generated prose before it is answered extractively.
+DEFAULT_GENERATION_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class EngineConfig:
     model: str = "default"  # "default", "smollm2", a .gguf file or a model folder
     runtime: str = "auto"  # "auto", "llama.cpp" or "transformers"
     model_cache: Path = Path("data/models")
-    generation_timeout_s: float = 60.0
+    generation_timeout_s: float = DEFAULT_GENERATION_TIMEOUT_S
     max_concurrent_generations: int = 1
     read_only: bool = False
 
@@ -121,21 +124,11 @@ class Engine:
 
     async def ingest_upload(self, filename: str, data: bytes) -> IngestReport:
         """Save an uploaded article under the corpus folder and ingest it (the file is the record)."""
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(filename).name).strip("._") or "upload"
-        if not safe.endswith(".txt"):
-            safe += ".txt"
-        folder = self.config.corpus_dir / UPLOAD_FOLDER
-        target = folder / safe
-        tmp = target.with_suffix(".part")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            await asyncio.to_thread(tmp.write_bytes, data)
-            tmp.rename(target)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
+            target = await save_upload(self.config.corpus_dir / UPLOAD_FOLDER, filename, data)
+        except UploadNotSaved as exc:
             report = IngestReport()
-            report.failed.append((safe, f"cannot save it in {folder} ({exc.strerror}); nothing was ingested"))
+            report.failed.append((exc.filename, str(exc)))
             return report
         report = await self.ingest([target])
         if report.failed:

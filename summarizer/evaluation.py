@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import statistics
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from summarizer.results import Answer
+from summarizer.text import fold
 
 MIN_CORRECT_SHARE = 12 / 13
 
@@ -112,8 +112,8 @@ def judge(q: EvalQuestion, answer: Answer) -> tuple[bool, str]:
         return (True, "refused") if answer.mode == "refused" else (False, "answered, should refuse")
     if answer.mode == "refused":
         return False, "refused, should answer"
-    text = _fold(answer.answer)
-    if not any(_fold(e) in text for e in q.expected):
+    text = fold(answer.answer)
+    if not any(fold(e) in text for e in q.expected):
         return False, "expected words missing"
     if not any(_expected_source(q, c.article_id, c.title) for c in answer.citations):
         return False, "no citation from an expected article"
@@ -122,12 +122,8 @@ def judge(q: EvalQuestion, answer: Answer) -> tuple[bool, str]:
 
 def _expected_source(q: EvalQuestion, article_id: str, title: str) -> bool:
     return (any(article_id.startswith(prefix) for prefix in q.sources)
-            or any(_fold(t) == _fold(title) for t in q.titles))
+            or any(fold(t) == fold(title) for t in q.titles))
 
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
-    return " ".join(text.casefold().split())
 
 
 def format_report(report: EvalReport) -> str:

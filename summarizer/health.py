@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from store import Corpus, Database, StoreError
-from summarizer.embeddings import Embedder
-from summarizer.model_process import ModelProcess, ModelUnavailable, fix_for_exit
+from summarizer.ingest.embeddings import Embedder
+from summarizer.answering.model_process import ModelProcess, ModelUnavailable, fix_for_exit
 
 PROBE_MESSAGES = [{"role": "user", "content": "In one word: what colour is the sky on a clear day?"}]
 PROBE_TOKENS = 8

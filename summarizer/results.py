@@ -1,4 +1,4 @@
-"""What the engine hands back: plain dataclasses that render to the JSON of ARCHITECTURE.md.
+"""What the engine hands back: plain dataclasses, printed as JSON by the CLI's --json.
 
 Front ends (CLI, console, Discord) format these; they never reach into the store."""
 

@@ -7,7 +7,6 @@ import unicodedata
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from summarizer.documents import split_sentences
 
 WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
@@ -53,5 +52,8 @@ def word_forms(text: str) -> set[str]:
     return forms
 
 
-def sentences_of(text: str) -> list[str]:
-    return [span.text for span in split_sentences(text)]
+def fold(text: str) -> str:
+    """Text as compared for "the same words": NFKC, straight quotes, one space, no case."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.casefold().split())

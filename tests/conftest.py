@@ -17,10 +17,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from store import Corpus, Database  # noqa: E402
-from summarizer.embeddings import Embedder  # noqa: E402
+from summarizer.ingest.embeddings import Embedder  # noqa: E402
 from summarizer.engine import Engine, EngineConfig  # noqa: E402
-from summarizer.generation import Generation  # noqa: E402
-from summarizer.ingest import ingest  # noqa: E402
+from summarizer.answering.generation import Generation  # noqa: E402
+from summarizer.ingest.pipeline import ingest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

@@ -12,9 +12,9 @@ from bot.cogs.common import UserFacingError, admin_only
 from bot.render.embeds import ingest_report_text
 from bot.render.limits import NO_MENTIONS, escape
 from summarizer.engine import Engine
+from summarizer.ingest.documents import MAX_FILE_BYTES, text_problem
 
 log = logging.getLogger(__name__)
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def upload_problem(filename: str, size: int) -> str | None:
@@ -22,27 +22,19 @@ def upload_problem(filename: str, size: int) -> str | None:
     name = escape(filename)
     if not filename.lower().endswith(".txt"):
         return f"{name} is not a .txt file: attach the article as plain text."
-    if size > MAX_UPLOAD_BYTES:
-        return f"{name} is {size / 1024 / 1024:.1f} MB; articles can be at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB."
+    if size > MAX_FILE_BYTES:
+        return f"{name} is {size / 1024 / 1024:.1f} MB; articles can be at most {MAX_FILE_BYTES // 1024 // 1024} MB."
     if size == 0:
         return f"{name} is empty."
     return None
 
 
 def content_problem(filename: str, data: bytes) -> str | None:
-    """Why downloaded bytes are not a text article."""
-    name = escape(filename)
-    if len(data) > MAX_UPLOAD_BYTES:
-        return f"{name} is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB."
-    if b"\x00" in data:
-        return f"{name} is a binary file, not text."
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return f"{name} is not UTF-8 text (invalid byte at position {exc.start}); save it as UTF-8 and try again."
-    if not text.strip():
-        return f"{name} has no text."
-    return None
+    """Why downloaded bytes are not a text article (the ingest's own rule, phrased for chat)."""
+    problem = text_problem(data)
+    if problem is None and not data.decode("utf-8-sig").strip():
+        problem = "no text"
+    return f"{escape(filename)}: {problem}." if problem else None
 
 
 class AdminCog(commands.Cog):

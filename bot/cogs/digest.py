@@ -1,7 +1,7 @@
 """Daily digests: `/digest`, subscriptions, and the loop that checks for due digests.
 
 What is due, and delivering it exactly once across restarts, is the engine's (see
-``summarizer.delivery``); this cog parses the commands and posts the embeds."""
+``summarizer.briefings.delivery``); this cog parses the commands and posts the embeds."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from discord.ext import commands, tasks
 from bot.cogs.common import MAX_CHOICES, IsoDate, UserFacingError, admin_only, send_in_messages, send_pages
 from bot.render.embeds import digest_embeds
 from bot.render.limits import NO_MENTIONS, escape
-from summarizer.delivery import DeliveryFailed, Subscription
+from summarizer.briefings.delivery import DeliveryFailed, Subscription
 from summarizer.engine import Engine
 from summarizer.results import Digest
 

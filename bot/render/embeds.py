@@ -11,7 +11,7 @@ from bot.render.limits import (
     CONTENT_LIMIT, CONTINUED, FIELD_VALUE_LIMIT, LIST_COLOUR, Field, escape, pack_embeds, pages, unescape,
 )
 from bot.render.safety import ELLIPSIS, truncate
-from summarizer.ingest import IngestReport
+from summarizer.ingest.pipeline import IngestReport
 from summarizer.results import (
     Answer, ArticleBrief, Citation, Digest, EngineStats, Quote, SearchHit, SourceInfo, TimelineEvent,
 )

@@ -15,11 +15,11 @@ from tests.e2e.discord_double import DiscordDouble
 from tests.e2e.harness import BotProcess, answer_embed, assert_no_pings, assert_no_rejections, citations_of
 
 SETTLE_S = 3.0
-WORKER_MODULE = "summarizer.model_worker"
+WORKER_MODULE = "summarizer.answering.model_worker"
 UNAVAILABLE_LOG = "answering extractively:"
 REJECTED_LOG = "failed verification"
 READY_LOG = "answer model ready"
-CRASH_LOGGER = "summarizer.model_process:"
+CRASH_LOGGER = "summarizer.answering.model_process:"
 
 
 def model_process_of(bot: BotProcess) -> int | None:

@@ -49,9 +49,9 @@ async def test_ingest_without_manage_server_is_refused(bot, alice, channel, inte
 
 @pytest.mark.parametrize("filename, content, complaint", [
     ("report.pdf", b"%PDF-1.7 ...", "is not a .txt file"),
-    ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is a binary file"),
-    ("latin1.txt", "Caf\u00e9 diplomacy in Paris".encode("latin-1"), "is not UTF-8 text"),
-    ("blank.txt", b"   \n\n  ", "has no text"),
+    ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary.txt: binary file, not text"),
+    ("latin1.txt", "Caf\u00e9 diplomacy in Paris".encode("latin-1"), "latin1.txt: not UTF-8 text"),
+    ("blank.txt", b"   \n\n  ", "blank.txt: empty file"),
 ])
 async def test_a_malformed_attachment_gets_a_clear_error(bot, alice, channel, interactions, engine, tmp_path,
                                                          filename, content, complaint):

@@ -1,0 +1,258 @@
+"""Ask: question → cache → evidence → model → verified, cited answer (or a clear refusal).
+
+The answer cache key is the normalised question, the filters, the corpus version, the
+model and the answer version (prompt and verification rules), so ingesting anything or changing the model or prompt
+never serves a stale answer. Identical questions arriving together are computed once."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+import time
+
+from store import Answers, Article, Corpus, ReadOnlyStoreError
+from summarizer.retrieval.evidence import Evidence, assess_support, select_evidence
+from summarizer.citations import citation
+from summarizer.answering.model_process import ModelUnavailable
+from summarizer.answering.model_slot import ModelSlot
+from summarizer.results import Answer, QuestionError
+from summarizer.retrieval.search import Filters, SearchIndex
+from summarizer.text import clean_text, words
+from summarizer.answering.verify import Checked, check_answer, citation_numbers
+
+log = logging.getLogger(__name__)
+
+# Part of every cache key: bump it whenever the prompt or the verification rules change,
+# so no answer made under older rules is served again.
+ANSWER_VERSION = "6"
+MAX_QUESTION_CHARS = 500
+MAX_ANSWER_WORDS = 80
+MAX_NEW_TOKENS = 96
+PASSAGES_CONSIDERED = 20
+CLOSEST_TOPICS = 3
+SYSTEM_PROMPT = (
+    "You write one- to three-sentence briefings for diplomats, using only the numbered evidence. "
+    "Copy the evidence's own wording rather than paraphrasing it, above all for names, numbers and key phrases. "
+    "End every sentence with the number of the evidence it comes from, "
+    "for example: Lavrov called the Quad an \"Asian NATO\" [2]."
+)
+
+
+def normalise_question(question: str) -> str:
+    text = clean_text(question)
+    # Mentions are never part of a question; "@everyone" must not survive into any output.
+    text = re.sub(r"<[@#][!&]?\d+>|@(everyone|here)\b", " ", text)
+    text = clean_text(text)
+    if not text:
+        raise QuestionError("The question is empty. Ask something like: What did Lavrov say about the Quad?")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is {len(text):,} characters long; please keep it under "
+                            f"{MAX_QUESTION_CHARS} characters.")
+    if not any(len(w) > 1 or w.isdigit() for w in words(text)):
+        raise QuestionError("The question has no words to search for. Ask in words, e.g. "
+                            "What did Jaishankar say about Ukraine?")
+    return text
+
+
+def cache_key(question: str, filters: Filters, corpus_version: str, model: str) -> str:
+    payload = json.dumps([question.casefold(), filters.key(), corpus_version, model, ANSWER_VERSION])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class Answerer:
+    def __init__(self, corpus: Corpus, answers: Answers, index: SearchIndex, models: ModelSlot) -> None:
+        self.corpus = corpus
+        self.answers = answers
+        self.index = index
+        self.models = models
+        self._in_flight: dict[str, asyncio.Future[Answer]] = {}
+        self._background: set[asyncio.Task] = set()
+
+    async def ask(self, question: str, filters: Filters = Filters(), *, use_cache: bool = True) -> Answer:
+        started = time.perf_counter()
+        text = normalise_question(question)
+        key = cache_key(text, filters, await self.corpus.corpus_version(), self.models.identity)
+        if use_cache:
+            hit = await self.answers.cached_answer(key)
+            if hit is not None:
+                answer = Answer.from_dict(hit | {"cached": True, "question": question,
+                                                 "timings_ms": {"total": _ms_since(started)}})
+                self._log_in_background(answer)
+                return answer
+        if key in self._in_flight:
+            return await asyncio.shield(self._in_flight[key])
+        future = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            answer, cacheable = await self._compute(question, text, filters, started)
+            if use_cache and cacheable:
+                await self._cache(key, text, answer)
+            future.set_result(answer)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it, no "never retrieved" warning
+            raise
+        finally:
+            del self._in_flight[key]
+        self._log_in_background(answer)
+        return answer
+
+    async def _compute(self, question: str, text: str, filters: Filters, started: float) -> tuple[Answer, bool]:
+        ranked, query_vector = await self.index.rank(text, filters=filters, limit=PASSAGES_CONSIDERED)
+        evidence = await select_evidence(self.corpus, text, query_vector, ranked, self.index.articles)
+        retrieve_ms = _ms_since(started)
+        support = assess_support(text, query_vector, evidence)
+        timings = {"retrieve": retrieve_ms, "generate": 0.0, "prefill": 0.0, "decode": 0.0}
+        if not support.enough:
+            log.info("refused %r: cosine %.2f, key coverage %.2f, missing %s",
+                     text, support.best_cosine, support.key_coverage, support.missing)
+            topics = list(dict.fromkeys(self.index.articles[r.article_id].title for r in ranked))
+            return self._answer(question, _refusal_text(filters), "refused", [], timings, started,
+                                topics[:CLOSEST_TOPICS]), True
+        try:
+            generation = await self.models.generate(build_messages(text, evidence), MAX_NEW_TOKENS)
+        except ModelUnavailable as exc:
+            log.warning("answering extractively: %s", exc)
+            body, cited = extractive_answer(evidence)
+            return self._answer(question, body, "extractive", cited, timings, started), False
+        timings.update(generate=generation.prefill_ms + generation.decode_ms,
+                       prefill=generation.prefill_ms, decode=generation.decode_ms)
+        checked = check_answer(generation.text, [e.sentence.text for e in evidence],
+                               [_provenance(e.article) for e in evidence])
+        body, cited = verified_answer(checked, evidence)
+        mode = "generated" if body else "extractive"
+        if not body:
+            log.info("the model's answer failed verification; quoting the evidence instead: %r", generation.text[:200])
+            body, cited = extractive_answer(_pointed_first(generation.text, checked, evidence))
+        return self._answer(question, body, mode, cited, timings, started), True
+
+    def _answer(self, question: str, body: str, mode: str, cited: list[Evidence], timings: dict[str, float],
+                started: float, topics: list[str] | None = None) -> Answer:
+        citations = [citation(n, e.sentence, e.passage, e.article) for n, e in enumerate(cited, 1)]
+        timings = {k: round(v, 1) for k, v in timings.items()} | {"total": _ms_since(started)}
+        return Answer(question=question, answer=body, mode=mode, cached=False, citations=citations,
+                      model=self.models.name, timings_ms=timings, closest_topics=topics or [])
+
+    async def _cache(self, key: str, text: str, answer: Answer) -> None:
+        try:
+            await self.answers.cache_answer(key, text, answer.to_dict())
+        except ReadOnlyStoreError as exc:
+            log.warning("answer not cached: %s", exc)
+
+    async def drain(self) -> None:
+        """Finish pending statistics writes (before the store closes)."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    def _log_in_background(self, answer: Answer) -> None:
+        """Statistics are not worth delaying an answer for; write them after replying."""
+        task = asyncio.ensure_future(self._log(answer))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _log(self, answer: Answer) -> None:
+        try:
+            await self.answers.log_ask(answer.mode, answer.cached, answer.timings_ms["total"])
+        except ReadOnlyStoreError:
+            pass  # statistics are optional on a read-only disk
+
+
+# One worked example teaches the format better than more instructions. It sits in the
+# fixed prefix of every prompt, which llama.cpp keeps evaluated between calls, so it is free.
+EXAMPLE_EVIDENCE = [
+    "The ministry said the visa rules remain under review and no decision has been taken.",
+    "The two ministers met in Geneva on Monday and agreed to hold talks again “at an early date”.",
+]
+EXAMPLE_QUESTION = "What did the ministers agree in Geneva?"
+EXAMPLE_ANSWER = "The two ministers agreed to hold talks again “at an early date” [2]."
+
+
+def build_messages(question: str, evidence: list[Evidence]) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": _user_turn(EXAMPLE_QUESTION, EXAMPLE_EVIDENCE)},
+        {"role": "assistant", "content": EXAMPLE_ANSWER},
+        {"role": "user", "content": _user_turn(question, [e.sentence.text for e in evidence])},
+    ]
+
+
+def _user_turn(question: str, sentences: list[str]) -> str:
+    lines = "\n".join(f"[{n}] {text}" for n, text in enumerate(sentences, 1))
+    return f"Evidence:\n{lines}\n\nQuestion: {question}"
+
+
+def verified_answer(checked: list[Checked], evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
+    """The generated sentences that passed verification, renumbered against the evidence they cite."""
+    for dropped in (c for c in checked if not c.supported):
+        log.info("dropped unsupported sentence (%s): %r", dropped.problem, dropped.text)
+    kept = [c for c in checked if c.supported]
+    cited_numbers: list[int] = []  # evidence numbers in order of first citation
+    sentences = []
+    word_count = 0
+    for claim in kept:
+        count = len(words(claim.text))
+        if sentences and word_count + count > MAX_ANSWER_WORDS:
+            break
+        word_count += count
+        cited_numbers.extend(n for n in claim.cites if n not in cited_numbers)
+        sentences.append(_with_markers(claim.text, [cited_numbers.index(n) + 1 for n in claim.cites]))
+    return " ".join(sentences), [evidence[n - 1] for n in cited_numbers]
+
+
+def extractive_answer(evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
+    """The first evidence sentences (most relevant first), verbatim, within the word budget."""
+    chosen: list[Evidence] = []
+    word_count = 0
+    for item in evidence[:2]:
+        count = len(words(item.sentence.text))
+        if chosen and word_count + count > MAX_ANSWER_WORDS:
+            break
+        chosen.append(item)
+        word_count += count
+    body = " ".join(_with_markers(_trim(e.sentence.text), [n]) for n, e in enumerate(chosen, 1))
+    return body, chosen
+
+
+def _pointed_first(generated: str, checked: list[Checked], evidence: list[Evidence]) -> list[Evidence]:
+    """When nothing the model wrote survives, the evidence it drew its words from (or merely
+    cited: it sometimes replies with just "[2]") is still its best judgement of what answers
+    the question, so the extractive answer quotes that first."""
+    numbers = [c.drawn_from for c in checked if c.drawn_from] + list(citation_numbers(generated, len(evidence)))
+    order = list(dict.fromkeys(numbers)) + [n for n in range(1, len(evidence) + 1) if n not in numbers]
+    return [evidence[n - 1] for n in order]
+
+
+def _provenance(article: Article) -> str:
+    """What the source says about every sentence in it: its headline and its date."""
+    if not article.published:
+        return article.title
+    day = dt.date.fromisoformat(article.published)
+    return f"{article.title} {day.strftime('%B')} {day.day}, {day.year}"
+
+
+def _trim(sentence: str) -> str:
+    tokens = sentence.split()
+    if len(tokens) <= MAX_ANSWER_WORDS:
+        return sentence
+    return " ".join(tokens[:MAX_ANSWER_WORDS]) + " …"
+
+
+def _with_markers(sentence: str, numbers: list[int]) -> str:
+    markers = "".join(f"[{n}]" for n in numbers)
+    stripped = sentence.rstrip()
+    if stripped.endswith((".", "!", "?")):
+        return f"{stripped[:-1]} {markers}{stripped[-1]}"
+    return f"{stripped} {markers}"
+
+
+def _refusal_text(filters: Filters) -> str:
+    scope = " in the selected date range or outlet" if filters.active else ""
+    return f"The briefing corpus has nothing on that{scope}."
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

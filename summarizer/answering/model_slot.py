@@ -1,0 +1,104 @@
+"""The answer model as the answering code sees it: loaded once, a bounded queue, a deadline.
+
+The configured model runs in a supervised child process (``ModelProcess``), so nothing it
+does can take the bot down. Tests and benchmarks may inject a ready ``Generator`` instead,
+which runs in this process in a worker thread.
+
+A semaphore bounds how many generations queue for the CPU, and the deadline turns a stuck
+or overloaded model into an extractive answer instead of a silent bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from summarizer.answering.generation import Generation, Generator
+from summarizer.answering.model_process import ModelProcess, ModelUnavailable
+
+log = logging.getLogger(__name__)
+# The caller gets its extractive answer at the timeout; the generation is only taken as hung, and
+# its process killed, well after that, so a merely slow machine does not pay for model reloads.
+HUNG_AFTER_TIMEOUTS = 2
+
+
+class ModelSlot:
+    def __init__(self, *, spec: str, runtime: str, cache_dir: Path, timeout_s: float,
+                 generator: Generator | None = None, concurrency: int = 1) -> None:
+        self._spec = spec
+        self._runtime = runtime
+        self._generator = generator
+        self._process = None if generator is not None else ModelProcess(spec, runtime, cache_dir)
+        self._timeout_s = timeout_s
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._load_error: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """The model as configured; stable before and after loading, so it keys the answer cache."""
+        return self._generator.name if self._generator is not None else f"{self._spec}@{self._runtime}"
+
+    @property
+    def name(self) -> str:
+        """The model actually answering, once loaded (e.g. the resolved file and runtime)."""
+        if self._process is not None and self._process.name:
+            return self._process.name
+        return self.identity
+
+    @property
+    def load_error(self) -> str | None:
+        """Why the model cannot load, once that is known (a missing or broken model file)."""
+        if self._process is not None and self._process.load_error:
+            return self._process.load_error
+        return self._load_error
+
+    @property
+    def process_id(self) -> int | None:
+        """The model process's pid while it runs; None for an in-process model."""
+        return self._process.pid if self._process is not None else None
+
+    async def load(self) -> str | None:
+        """The model's name once it can generate; None (and ``load_error`` set) when it cannot."""
+        if self._process is None:
+            return self.name
+        try:
+            name = await self._process.start()
+        except ModelUnavailable as exc:
+            self._load_error = str(exc)
+            return None
+        self._load_error = None
+        return name
+
+    async def generate(self, messages: list[dict[str, str]], max_tokens: int) -> Generation:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timeout_s
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self._timeout_s)
+        except asyncio.TimeoutError:
+            raise ModelUnavailable("the answer model is busy with other questions") from None
+        work = asyncio.ensure_future(self._run(messages, max_tokens))
+        # A caller that gives up does not stop the generation; the slot stays taken until it ends.
+        work.add_done_callback(self._release)
+        try:
+            return await asyncio.wait_for(asyncio.shield(work), max(0.0, deadline - loop.time()))
+        except asyncio.TimeoutError:
+            raise ModelUnavailable(f"the answer model took longer than {self._timeout_s:g} s") from None
+        except ModelUnavailable:
+            raise
+        except Exception as exc:  # a runtime failure must cost one answer its prose, not the answer
+            log.exception("generation failed")
+            raise ModelUnavailable(f"generation failed: {exc}") from None
+
+    async def close(self) -> None:
+        if self._process is not None:
+            await self._process.close()
+
+    async def _run(self, messages: list[dict[str, str]], max_tokens: int) -> Generation:
+        if self._process is None:
+            return await asyncio.to_thread(self._generator.generate, messages, max_tokens)
+        return await self._process.generate(messages, max_tokens, limit_s=self._timeout_s * HUNG_AFTER_TIMEOUTS)
+
+    def _release(self, work: asyncio.Future) -> None:
+        self._slots.release()
+        if not work.cancelled():
+            work.exception()  # an abandoned generation's failure was logged where it happened
