@@ -19,9 +19,9 @@ ROUNDS = 3
 
 
 def _prompt(words: int, round_: int) -> list[dict[str, str]]:
-    # Each round differs in its first word, so no run reuses another's evaluated prompt prefix.
+    # Each prompt differs in its first words, so no run reuses another's evaluated prompt prefix.
     body = " ".join(f"minister{(i * 7 + round_) % 97} met envoy{i % 13} on talks" for i in range(words // 6))
-    return [{"role": "user", "content": f"Round {round_}. Summarise in two sentences: {body}"}]
+    return [{"role": "user", "content": f"Round {round_}, part {words}. Summarise in two sentences: {body}"}]
 
 
 def _measure(model_path: str, extra_buffers: bool, queue: multiprocessing.Queue) -> None:
