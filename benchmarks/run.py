@@ -2,8 +2,10 @@
 
 The parent plans the run, starts one child process per heavy figure (``benchmarks.probe``),
 assembles their results into one JSON document, and writes ``<out>/benchmarks.json`` and
-``<out>/benchmarks.md``. A figure that fails is recorded with its error and the run goes
-on; the exit code is then 1. Missed targets are reported, never turned into failures."""
+``<out>/benchmarks.md`` (``docs/`` for a full run, ``data/bench-quick/`` for a quick one). A
+figure that fails is recorded with its error and the run goes on; the exit code is then 1 and
+the report is written as ``benchmarks.failed.*``, so it never replaces a good one. Missed
+targets are reported, never turned into failures."""
 
 from __future__ import annotations
 
@@ -78,16 +80,30 @@ class Inputs:
     generation_timeout_s: float
 
 
-async def run_benchmarks(settings, *, quick: bool = False, as_json: bool = False, out_dir: Path = Path("docs")) -> int:
+FULL_REPORT_DIR = Path("docs")  # the committed report: only a full run without errors replaces it
+QUICK_REPORT_DIR = Path("data/bench-quick")
+FAILED_STEM = "benchmarks.failed"
+
+
+async def run_benchmarks(settings, *, quick: bool = False, as_json: bool = False, out_dir: Path | None = None) -> int:
     plan = make_plan(quick, settings.model)
     inputs = Inputs(settings.corpus.resolve(), settings.model_cache.resolve(), settings.generation_timeout)
     results = await asyncio.to_thread(run_all, plan, inputs, _progress(as_json))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "benchmarks.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
-    (out_dir / "benchmarks.md").write_text(render_markdown(results), encoding="utf-8")
+    written = write_report(results, out_dir or (QUICK_REPORT_DIR if quick else FULL_REPORT_DIR))
     print(json.dumps(results, indent=2, ensure_ascii=False) if as_json else render_table(results))
+    print(f"bench: report written to {written}", file=sys.stderr)
     return 1 if results["errors"] else 0
+
+
+def write_report(results: dict, out_dir: Path) -> Path:
+    """Write ``benchmarks.md`` and ``.json`` in ``out_dir``; a run with errors writes
+    ``benchmarks.failed.*`` instead, so it never replaces a good report. The markdown path."""
+    stem = FAILED_STEM if results["errors"] else "benchmarks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    markdown = out_dir / f"{stem}.md"
+    markdown.write_text(render_markdown(results), encoding="utf-8")
+    return markdown
 
 
 def _progress(quiet: bool) -> Callable[[str], None]:

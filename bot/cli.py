@@ -74,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmarks against the raw libraries")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--out", type=Path, default=Path("docs"))
+    p.add_argument("--out", type=Path, help="report folder (default: docs/ for a full run, data/bench-quick/ "
+                                            "for --quick; a run with errors writes benchmarks.failed.*)")
     return parser
 
 
@@ -226,8 +227,7 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     checks = [
         health.check_database(settings.db),
         health.check_embedder(),
-        health.check_answer_model(settings.model, settings.runtime, settings.model_cache,
-                                  settings.generation_timeout),
+        health.check_answer_model(settings.engine_config(read_only=True)),
     ]
     results = []
     for check in checks:  # one at a time, each line printed as soon as it is known

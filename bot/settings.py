@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     corpus: Path = Field(default=Path("corpus"), validation_alias="BRIEFBOT_CORPUS")
     model: str = Field(default="default", validation_alias="BRIEFBOT_MODEL")
     runtime: str = Field(default="auto", validation_alias="BRIEFBOT_RUNTIME")
+    server_model: str | None = Field(default=None, validation_alias="BRIEFBOT_MODEL_NAME")
+    server_api_key: SecretStr | None = Field(default=None, validation_alias="BRIEFBOT_MODEL_API_KEY")
     model_cache: Path = Field(default=Path("data/models"), validation_alias="BRIEFBOT_MODEL_CACHE")
     generation_timeout: float = Field(default=DEFAULT_GENERATION_TIMEOUT_S, gt=0, validation_alias="BRIEFBOT_GENERATION_TIMEOUT")
     ask_cooldown: float = Field(default=5.0, ge=0, validation_alias="BRIEFBOT_ASK_COOLDOWN")
@@ -26,7 +28,7 @@ class Settings(BaseSettings):
     discord_api_base: str | None = Field(default=None, validation_alias="BRIEFBOT_DISCORD_API_BASE")
     log_level: str = Field(default="INFO", validation_alias="BRIEFBOT_LOG_LEVEL")
 
-    @field_validator("discord_token", "discord_api_base", mode="before")
+    @field_validator("discord_token", "discord_api_base", "server_model", "server_api_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -42,4 +44,6 @@ class Settings(BaseSettings):
         return EngineConfig(
             db_path=self.db, corpus_dir=self.corpus, model=self.model, runtime=self.runtime,
             model_cache=self.model_cache, generation_timeout_s=self.generation_timeout, read_only=read_only,
+            server_model=self.server_model,
+            server_api_key=self.server_api_key.get_secret_value() if self.server_api_key else None,
         )

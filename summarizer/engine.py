@@ -48,7 +48,9 @@ DEFAULT_GENERATION_TIMEOUT_S = 30.0
 class EngineConfig:
     db_path: Path
     corpus_dir: Path
-    model: str = "default"  # "default", "smollm2", a .gguf file or a model folder
+    model: str = "default"  # "default", "smollm2", a .gguf file, a model folder, or a server's http(s)://…/v1
+    server_model: str | None = None  # the model to ask a server for (default: the first it lists)
+    server_api_key: str | None = None
     runtime: str = "auto"  # "auto", "llama.cpp" or "transformers"
     model_cache: Path = Path("data/models")
     generation_timeout_s: float = DEFAULT_GENERATION_TIMEOUT_S
@@ -85,6 +87,7 @@ class Engine:
         database = await Database.open(config.db_path, read_only=config.read_only)
         models = ModelSlot(
             spec=config.model, runtime=config.runtime, cache_dir=config.model_cache, generator=generator,
+            server_model=config.server_model, api_key=config.server_api_key,
             timeout_s=config.generation_timeout_s, concurrency=config.max_concurrent_generations,
         )
         return cls(config, database, embedder or Embedder(), models)

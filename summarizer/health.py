@@ -15,6 +15,9 @@ from pathlib import Path
 from store import Corpus, Database, StoreError
 from summarizer.ingest.embeddings import Embedder
 from summarizer.answering.model_process import ModelProcess, ModelUnavailable, fix_for_exit
+from summarizer.answering.model_server import is_server_url
+from summarizer.answering.model_slot import open_backend
+from summarizer.engine import EngineConfig
 
 PROBE_MESSAGES = [{"role": "user", "content": "In one word: what colour is the sky on a clear day?"}]
 PROBE_TOKENS = 8
@@ -58,9 +61,11 @@ async def check_embedder(embedder: Embedder | None = None) -> Check:
                                    f"loaded in {time.perf_counter() - started:.1f} s")
 
 
-async def check_answer_model(spec: str, runtime: str, cache_dir: Path, timeout_s: float) -> Check:
-    """Start the configured model in its own process, as the bot does, and generate a few tokens."""
-    model = ModelProcess(spec, runtime, cache_dir)
+async def check_answer_model(config: EngineConfig) -> Check:
+    """Start the configured model as the bot does (its own process, or its server) and generate a few tokens."""
+    model = open_backend(config.model, config.runtime, config.model_cache, server_model=config.server_model,
+                         api_key=config.server_api_key)
+    timeout_s = config.generation_timeout_s
     started = time.perf_counter()
     try:
         await asyncio.wait_for(model.start(), max(timeout_s, 300.0))  # the first start may join 1 GB of parts
@@ -68,16 +73,19 @@ async def check_answer_model(spec: str, runtime: str, cache_dir: Path, timeout_s
     except (ModelUnavailable, asyncio.TimeoutError) as exc:
         if model.load_error:
             return Check("answer model", False, model.load_error, _load_fix(model.load_error))
-        if model.last_exit_code is not None:
+        if isinstance(model, ModelProcess) and model.last_exit_code is not None:
             return Check("answer model", False, f"the model process crashed: {model.last_crash}",
                          fix_for_exit(model.last_exit_code))
+        if is_server_url(config.model):
+            return Check("answer model", False, str(exc), "start the model server, or correct BRIEFBOT_MODEL")
         return Check("answer model", False, str(exc) or "did not start in time",
                      "the machine may be overloaded; raise BRIEFBOT_GENERATION_TIMEOUT or use BRIEFBOT_MODEL=smollm2")
     finally:
         await model.close()
     said = " ".join(generation.text.split())[:40]
     tokens = generation.completion_tokens
-    return Check("answer model", True, f"{model.name} in its own process generated {tokens} "
+    where = "on its server" if is_server_url(config.model) else "in its own process"
+    return Check("answer model", True, f"{model.name} {where} generated {tokens} "
                                        f"token{'s' * (tokens != 1)} (\u201c{said}\u201d) "
                                        f"in {time.perf_counter() - started:.1f} s")
 

@@ -1,8 +1,9 @@
 """The answer model as the answering code sees it: loaded once, a bounded queue, a deadline.
 
 The configured model runs in a supervised child process (``ModelProcess``), so nothing it
-does can take the bot down. Tests and benchmarks may inject a ready ``Generator`` instead,
-which runs in this process in a worker thread.
+does can take the bot down, or on an OpenAI-compatible server (``ModelServer``) when the
+setting is a URL. Tests and benchmarks may inject a ready ``Generator`` instead, which runs in
+this process in a worker thread.
 
 A semaphore bounds how many generations queue for the CPU, and the deadline turns a stuck
 or overloaded model into an extractive answer instead of a silent bot."""
@@ -12,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Protocol
 
 from summarizer.answering.generation import Generation, Generator
 from summarizer.answering.model_process import ModelProcess, ModelUnavailable
+from summarizer.answering.model_server import ModelServer, is_server_url
 
 log = logging.getLogger(__name__)
 # The caller gets its extractive answer at the timeout; the generation is only taken as hung, and
@@ -22,13 +25,37 @@ log = logging.getLogger(__name__)
 HUNG_AFTER_TIMEOUTS = 2
 
 
+class ModelBackend(Protocol):
+    """Where generations run: the model's own process, or a model server."""
+
+    name: str | None
+    pid: int | None
+    load_error: str | None
+
+    async def start(self) -> str: ...
+
+    async def generate(self, messages: list[dict[str, str]], max_tokens: int, *, limit_s: float) -> Generation: ...
+
+    async def close(self) -> None: ...
+
+
+def open_backend(spec: str, runtime: str, cache_dir: Path, *, server_model: str | None = None,
+                 api_key: str | None = None) -> ModelBackend:
+    """A server URL is a model server; anything else is a model file run in its own process."""
+    if is_server_url(spec):
+        return ModelServer(spec, model=server_model, api_key=api_key)
+    return ModelProcess(spec, runtime, cache_dir)
+
+
 class ModelSlot:
     def __init__(self, *, spec: str, runtime: str, cache_dir: Path, timeout_s: float,
-                 generator: Generator | None = None, concurrency: int = 1) -> None:
-        self._spec = spec
-        self._runtime = runtime
+                 generator: Generator | None = None, concurrency: int = 1, server_model: str | None = None,
+                 api_key: str | None = None) -> None:
+        self._spec = spec if not server_model else f"{spec}#{server_model}"
+        self._runtime = runtime if not is_server_url(spec) else "server"
         self._generator = generator
-        self._process = None if generator is not None else ModelProcess(spec, runtime, cache_dir)
+        self._backend = None if generator is not None else open_backend(
+            spec, runtime, cache_dir, server_model=server_model, api_key=api_key)
         self._timeout_s = timeout_s
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._load_error: str | None = None
@@ -41,28 +68,28 @@ class ModelSlot:
     @property
     def name(self) -> str:
         """The model actually answering, once loaded (e.g. the resolved file and runtime)."""
-        if self._process is not None and self._process.name:
-            return self._process.name
+        if self._backend is not None and self._backend.name:
+            return self._backend.name
         return self.identity
 
     @property
     def load_error(self) -> str | None:
         """Why the model cannot load, once that is known (a missing or broken model file)."""
-        if self._process is not None and self._process.load_error:
-            return self._process.load_error
+        if self._backend is not None and self._backend.load_error:
+            return self._backend.load_error
         return self._load_error
 
     @property
     def process_id(self) -> int | None:
-        """The model process's pid while it runs; None for an in-process model."""
-        return self._process.pid if self._process is not None else None
+        """The model process's pid while it runs; None for an in-process model or a server."""
+        return self._backend.pid if self._backend is not None else None
 
     async def load(self) -> str | None:
         """The model's name once it can generate; None (and ``load_error`` set) when it cannot."""
-        if self._process is None:
+        if self._backend is None:
             return self.name
         try:
-            name = await self._process.start()
+            name = await self._backend.start()
         except ModelUnavailable as exc:
             self._load_error = str(exc)
             return None
@@ -90,13 +117,13 @@ class ModelSlot:
             raise ModelUnavailable(f"generation failed: {exc}") from None
 
     async def close(self) -> None:
-        if self._process is not None:
-            await self._process.close()
+        if self._backend is not None:
+            await self._backend.close()
 
     async def _run(self, messages: list[dict[str, str]], max_tokens: int) -> Generation:
-        if self._process is None:
+        if self._backend is None:
             return await asyncio.to_thread(self._generator.generate, messages, max_tokens)
-        return await self._process.generate(messages, max_tokens, limit_s=self._timeout_s * HUNG_AFTER_TIMEOUTS)
+        return await self._backend.generate(messages, max_tokens, limit_s=self._timeout_s * HUNG_AFTER_TIMEOUTS)
 
     def _release(self, work: asyncio.Future) -> None:
         self._slots.release()

@@ -38,11 +38,14 @@ def quick_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict, str]
     out = tmp_path_factory.mktemp("bench")
     env = os.environ | {"BRIEFBOT_CORPUS": str(CORPUS), "BRIEFBOT_MODEL_CACHE": str(REPO / "data" / "models"),
                         "DISCORD_TOKEN": ""}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--quick", "--json", "--out", str(out)],
+    # No --out, as a developer types it: a quick run must not touch the committed docs/ report.
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--quick", "--json"],
                             capture_output=True, text=True, env=env, cwd=out, timeout=900,
                             stdin=subprocess.DEVNULL)
-    written = json.loads((out / "benchmarks.json").read_text(encoding="utf-8"))
-    return result, written, (out / "benchmarks.md").read_text(encoding="utf-8")
+    report = out / "data" / "bench-quick"
+    assert not (out / "docs").exists(), "a quick run wrote where the committed report lives"
+    written = json.loads((report / "benchmarks.json").read_text(encoding="utf-8"))
+    return result, written, (report / "benchmarks.md").read_text(encoding="utf-8")
 
 
 def _number_at(figure: dict, path: tuple[str, ...]) -> float:
@@ -87,3 +90,15 @@ def test_markdown_has_the_table_targets_and_machine(quick_run):
     _, _, markdown = quick_run
     assert "| figure | ours | baseline in the same run |" in markdown
     assert "## Targets" in markdown and "## Machine" in markdown
+
+
+def test_a_report_with_errors_never_replaces_a_good_one(quick_run, tmp_path):
+    from benchmarks.run import write_report
+
+    _, good, _ = quick_run
+    kept = write_report(good, tmp_path)
+    before = kept.read_text()
+    written = write_report(good | {"errors": {"cold_start": "RuntimeError: boom"}}, tmp_path)
+    assert kept.name == "benchmarks.md" and written.name == "benchmarks.failed.md"
+    assert kept.read_text() == before, "a failed run replaced the good report"
+    assert json.loads((tmp_path / "benchmarks.failed.json").read_text())["errors"] == {"cold_start": "RuntimeError: boom"}
