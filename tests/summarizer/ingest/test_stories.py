@@ -35,22 +35,17 @@ async def test_two_reports_of_one_event_are_one_story_and_unrelated_news_is_not(
     assert alone.same_story == []
 
 
-async def test_same_topic_weeks_apart_is_a_separate_story(news):
+@pytest.mark.parametrize("second_report, same_story", [
+    ("2024-04-20", False),  # the same topic weeks apart is a new story
+    ("2024-03-07", True),  # a report days apart, within the window, joins it
+], ids=["weeks-apart", "days-apart"])
+async def test_reports_join_a_story_only_within_its_date_window(news, second_report, same_story):
     folder = news.config.corpus_dir
-    cod_accord(folder, published="2024-03-05"), cod_crews(folder, published="2024-04-20")
+    cod_accord(folder, published="2024-03-05"), cod_crews(folder, published=second_report)
     rail_strike(folder), volcano(folder)
     await news.ingest()
     story = await story_of(news)
-    assert story["cod_accord"] != story["cod_crews"]
-
-
-async def test_a_report_days_apart_within_the_window_joins_the_story(news):
-    folder = news.config.corpus_dir
-    cod_accord(folder, published="2024-03-05"), cod_crews(folder, published="2024-03-07")
-    rail_strike(folder), volcano(folder)
-    await news.ingest()
-    story = await story_of(news)
-    assert story["cod_accord"] == story["cod_crews"]
+    assert (story["cod_accord"] == story["cod_crews"]) is same_story
 
 
 async def test_a_republished_copy_is_the_same_story_however_late(news):
