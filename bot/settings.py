@@ -8,7 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from summarizer.answering.generation import RUNTIMES
-from summarizer.engine import DEFAULT_GENERATION_TIMEOUT_S, EngineConfig
+from summarizer.engine import DEFAULT_GENERATION_TIMEOUT_S, DEFAULT_SUMMARY_WAIT_S, EngineConfig
 
 
 class Settings(BaseSettings):
@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     server_api_key: SecretStr | None = Field(default=None, validation_alias="BRIEFBOT_MODEL_API_KEY")
     model_cache: Path = Field(default=Path("data/models"), validation_alias="BRIEFBOT_MODEL_CACHE")
     generation_timeout: float = Field(default=DEFAULT_GENERATION_TIMEOUT_S, gt=0, validation_alias="BRIEFBOT_GENERATION_TIMEOUT")
+    summary_wait: float = Field(default=DEFAULT_SUMMARY_WAIT_S, gt=0, le=840, validation_alias="BRIEFBOT_SUMMARY_WAIT")
     ask_cooldown: float = Field(default=5.0, ge=0, validation_alias="BRIEFBOT_ASK_COOLDOWN")
     digest_empty_days: bool = Field(default=False, validation_alias="BRIEFBOT_DIGEST_EMPTY_DAYS")
     discord_api_base: str | None = Field(default=None, validation_alias="BRIEFBOT_DISCORD_API_BASE")
@@ -44,6 +45,7 @@ class Settings(BaseSettings):
         return EngineConfig(
             db_path=self.db, corpus_dir=self.corpus, model=self.model, runtime=self.runtime,
             model_cache=self.model_cache, generation_timeout_s=self.generation_timeout, read_only=read_only,
+            summary_wait_s=self.summary_wait,
             server_model=self.server_model,
             server_api_key=self.server_api_key.get_secret_value() if self.server_api_key else None,
         )

@@ -1,5 +1,5 @@
-"""The answer cache (finished answers by cache key) and the log of asked questions
-behind the ask statistics."""
+"""The answer cache (finished answers by cache key), the answers shown (by content hash,
+for their evidence buttons) and the log of asked questions behind the ask statistics."""
 
 from __future__ import annotations
 
@@ -38,6 +38,16 @@ class Answers:
                 "INSERT OR REPLACE INTO answer_cache(key, question, response) VALUES (?, ?, ?)",
                 (key, question, json.dumps(response, ensure_ascii=False)),
             )
+
+    async def remember_shown(self, ref: str, response: dict) -> None:
+        """Keep an answer that is being shown, so its evidence can be looked up later by ``ref``."""
+        async with self._db.transaction() as db:
+            await db.execute("INSERT OR IGNORE INTO shown_answers(ref, response) VALUES (?, ?)",
+                             (ref, json.dumps(response, ensure_ascii=False)))
+
+    async def shown_answer(self, ref: str) -> dict | None:
+        row = await self._db.fetchone("SELECT response FROM shown_answers WHERE ref = ?", (ref,))
+        return json.loads(row[0]) if row else None
 
     async def log_ask(self, mode: str, cached: bool, total_ms: float) -> None:
         async with self._db.transaction() as db:

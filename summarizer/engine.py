@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from store import Answers, Corpus, Database, Deliveries
-from summarizer.answering.answerer import Answerer
+from summarizer.answering.answerer import DEFAULT_SUMMARY_WAIT_S, Answerer, DraftShown
 from summarizer.answering.generation import Generator
 from summarizer.answering.model_slot import ModelSlot
 from summarizer.briefings.delivery import DigestDelivery
@@ -54,6 +54,7 @@ class EngineConfig:
     runtime: str = "auto"  # "auto", "llama.cpp" or "transformers"
     model_cache: Path = Path("data/models")
     generation_timeout_s: float = DEFAULT_GENERATION_TIMEOUT_S
+    summary_wait_s: float = DEFAULT_SUMMARY_WAIT_S  # when a draft is already shown
     max_concurrent_generations: int = 1
     read_only: bool = False
 
@@ -67,7 +68,7 @@ class Engine:
         self.answers = Answers(database)
         self.embedder = embedder
         self.index = SearchIndex(self.corpus, embedder)
-        self.answerer = Answerer(self.corpus, self.answers, self.index, models)
+        self.answerer = Answerer(self.corpus, self.answers, self.index, models, summary_wait_s=config.summary_wait_s)
         # Digest subscriptions and once-a-day delivery; the front end passes in how to post.
         self.deliveries = DigestDelivery(Deliveries(database), self.digest)
         self._ingest_lock = asyncio.Lock()
@@ -151,10 +152,16 @@ class Engine:
         return await self.index.search(query, k=k, filters=Filters(since, until, source))
 
     async def ask(self, question: str, *, since: str | None = None, until: str | None = None,
-                  source: str | None = None, use_cache: bool = True) -> Answer:
+                  source: str | None = None, use_cache: bool = True, on_draft: DraftShown | None = None) -> Answer:
         """Raises QuestionError for a question that cannot be asked; otherwise always answers
-        (generated, extractive or refused)."""
-        return await self.answerer.ask(question, Filters(since, until, source), use_cache=use_cache)
+        (generated, extractive or refused). ``on_draft`` is awaited with an extractive draft
+        first when the answer is to be generated (front ends that can edit what they showed)."""
+        return await self.answerer.ask(question, Filters(since, until, source), use_cache=use_cache,
+                                       on_draft=on_draft)
+
+    async def shown_answer(self, ref: str) -> Answer | None:
+        """An answer shown before (its ``ref``), for its evidence; None when unknown."""
+        return await self.answerer.shown_answer(ref)
 
     async def quotes(self, speaker: str, topic: str | None = None, *, limit: int = 5) -> list[Quote]:
         return await find_quotes(self.corpus, self.index, speaker, topic, limit=limit)

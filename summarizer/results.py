@@ -41,6 +41,10 @@ class Answer:
     model: str
     timings_ms: dict[str, float]
     closest_topics: list[str] = field(default_factory=list)  # offered when refusing
+    # A hash of what is shown (question, answer, citations): the evidence button's handle on it.
+    ref: str | None = None
+    # Quoted from the sources while the model writes its summary; the final answer replaces it.
+    draft: bool = False
 
     def to_dict(self) -> dict:
         data = asdict(self)

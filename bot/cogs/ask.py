@@ -1,21 +1,27 @@
-"""Questions: mentions of the bot, replies to its answers, and `/ask`."""
+"""Questions: mentions of the bot, replies to its answers, `/ask`, and the evidence buttons.
+
+A question the model will answer is replied to at once with quotes from the evidence, and
+that same reply is edited into the generated answer when the model gets to it, so a busy
+channel sees a cited answer in seconds however long the model's queue. The "Show evidence"
+button names its answer in its ``custom_id`` and is served from the store, so it works on
+every answer the bot has posted, across restarts."""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Sequence
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import AskCooldown, IsoDate, outlet_choices, send_embeds, send_in_messages, wait_message
+from bot.cogs.common import AskCooldown, IsoDate, Send, outlet_choices, send_in_messages, wait_message
 from bot.render.embeds import answer_embeds, question_of_answer
 from bot.render.limits import NO_MENTIONS, escape
 from bot.render.safety import ELLIPSIS, truncate
-from bot.render.views import EvidenceView
+from bot.render.views import EVIDENCE_CUSTOM_ID, evidence_button, show_evidence
 from summarizer.engine import Engine
 from summarizer.results import Answer, QuestionError
 
@@ -60,11 +66,50 @@ def follow_up_question(previous: str, follow_up: str) -> str:
     return f"{context} {follow_up}".strip()
 
 
+class EvidenceButton(discord.ui.DynamicItem[discord.ui.Button], template=EVIDENCE_CUSTOM_ID):
+    """"Show evidence" under an answer; any click on such a button, however old, lands here."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(evidence_button(ref))
+        self.ref = ref
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> "EvidenceButton":
+        return cls(match["ref"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = interaction.client.get_cog(AskCog.__cog_name__)
+        answer = await cog.engine.shown_answer(self.ref) if isinstance(cog, AskCog) else None
+        if answer is None:
+            await interaction.response.send_message(EVIDENCE_GONE, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await show_evidence(interaction, answer)
+
+
+EVIDENCE_GONE = "The evidence behind this answer is no longer stored; ask the question again."
+
+
+def evidence_view(answer: Answer) -> discord.ui.View | None:
+    """The answer's "Show evidence" button, in a view that never expires."""
+    if not answer.citations or answer.ref is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(EvidenceButton(answer.ref))
+    return view
+
+
 class AskCog(commands.Cog):
     def __init__(self, bot: commands.Bot, engine: Engine, cooldowns: Cooldowns) -> None:
         self.bot = bot
         self.engine = engine
         self.cooldowns = cooldowns
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(EvidenceButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(EvidenceButton)
 
     # -- mentions and replies -----------------------------------------------------------------
 
@@ -79,8 +124,7 @@ class AskCog(commands.Cog):
                 await message.reply(wait_message(wait), allowed_mentions=NO_MENTIONS, delete_after=wait)
                 return
             async with message.channel.typing():
-                outcome = await self._answer(question)
-            await self._reply(message, outcome)
+                await self._answer_message(message, question)
         except discord.HTTPException as exc:  # e.g. no permission to post here: nobody to tell but the log
             log.warning("could not answer in channel %s: %s", message.channel.id, exc)
 
@@ -106,26 +150,25 @@ class AskCog(commands.Cog):
             return None
         return next((q for q in map(question_of_answer, replied.embeds) if q), None)
 
-    async def _answer(self, question: str) -> Answer | str:
-        """The answer, or the text to say instead."""
-        try:
-            return await self.engine.ask(question)
-        except QuestionError as exc:
-            return str(exc)
-        except Exception:
-            log.exception("answering a mention failed")
-            return APOLOGY
-
-    async def _reply(self, message: discord.Message, outcome: Answer | str) -> None:
-        if isinstance(outcome, str):
-            await message.reply(escape(outcome), allowed_mentions=NO_MENTIONS)
-            return
-
+    async def _answer_message(self, message: discord.Message, question: str) -> None:
+        """Reply with the answer (first its draft, then edited into the final answer)."""
         def reply_then_continue(*, first: bool, **options) -> Awaitable[discord.Message]:
             return message.reply(**options) if first else message.channel.send(**options)
 
-        view = EvidenceView(outcome) if outcome.citations else None
-        await send_in_messages(reply_then_continue, answer_embeds(outcome), view=view)
+        shown = AnswerOnScreen(reply_then_continue)
+        try:
+            answer = await self.engine.ask(question, on_draft=shown.update)
+        except QuestionError as exc:
+            await message.reply(escape(str(exc)), allowed_mentions=NO_MENTIONS)
+            return
+        except discord.HTTPException:
+            raise
+        except Exception:
+            log.exception("answering a mention failed")
+            if not shown.messages:  # a draft already shown stays: it is cited and true
+                await message.reply(APOLOGY, allowed_mentions=NO_MENTIONS)
+            return
+        await shown.update(answer)
 
     # -- /ask ---------------------------------------------------------------------------------
 
@@ -140,11 +183,27 @@ class AskCog(commands.Cog):
         if wait:
             raise AskCooldown(wait)
         await interaction.response.defer(thinking=True)
-        answer = await self.engine.ask(question, since=since, until=until, source=source)
-        view = EvidenceView(answer) if answer.citations else None
-        await send_embeds(interaction, answer_embeds(answer), view=view)
+
+        def follow_up(*, first: bool, **options) -> Awaitable[discord.Message]:
+            return interaction.followup.send(wait=True, **options)
+
+        shown = AnswerOnScreen(follow_up)
+        answer = await self.engine.ask(question, since=since, until=until, source=source, on_draft=shown.update)
+        await shown.update(answer)
 
     @ask.autocomplete("source")
     async def _source_autocomplete(self, interaction: discord.Interaction,
                                    current: str) -> list[app_commands.Choice[str]]:
         return await outlet_choices(self.engine, current)
+
+
+class AnswerOnScreen:
+    """The messages showing one answer: sent for its first version, edited for the next."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.messages: Sequence[discord.Message] = ()
+
+    async def update(self, answer: Answer) -> None:
+        self.messages = await send_in_messages(self._send, answer_embeds(answer), view=evidence_view(answer),
+                                               replacing=self.messages)

@@ -100,25 +100,49 @@ class Send(Protocol):
     def __call__(self, *, first: bool, embeds: list[discord.Embed], **options) -> Awaitable[discord.Message]: ...
 
 
-async def send_in_messages(send: Send, embeds: Sequence[discord.Embed], *,
-                           view: ExpiringView | None = None) -> list[discord.Message]:
-    """As many messages as the embeds need, pinging nobody; the view goes on the last one."""
+async def send_in_messages(send: Send, embeds: Sequence[discord.Embed], *, view: discord.ui.View | None = None,
+                           replacing: Sequence[discord.Message] = ()) -> list[discord.Message]:
+    """As many messages as the embeds need, pinging nobody; the view goes on the last one.
+
+    ``replacing`` are messages showing an earlier version (an answer's draft): they are edited
+    in place, more are sent if the new version needs more, and any left over are deleted."""
     sent: list[discord.Message] = []
     batches = message_batches(embeds)
     for number, batch in enumerate(batches, 1):
-        options = {"view": view} if view is not None and number == len(batches) else {}
-        sent.append(await send(first=number == 1, embeds=batch, allowed_mentions=NO_MENTIONS, **options))
-    if view is not None:
+        last = number == len(batches)
+        if number <= len(replacing):
+            sent.append(await _edited(replacing[number - 1], embeds=batch, view=view if last else None))
+        else:
+            options = {"view": view} if view is not None and last else {}
+            sent.append(await send(first=number == 1, embeds=batch, allowed_mentions=NO_MENTIONS, **options))
+    for extra in replacing[len(batches):]:
+        await _deleted(extra)
+    if isinstance(view, ExpiringView):
         view.message = sent[-1]
     return sent
 
 
+async def _edited(message: discord.Message, **changes) -> discord.Message:
+    try:
+        return await message.edit(allowed_mentions=NO_MENTIONS, **changes) or message
+    except discord.NotFound:  # deleted meanwhile: there is nothing left to update
+        return message
+
+
+async def _deleted(message: discord.Message) -> None:
+    try:
+        await message.delete()
+    except discord.NotFound:
+        pass
+
+
 async def send_embeds(interaction: discord.Interaction, embeds: Sequence[discord.Embed], *,
-                      view: ExpiringView | None = None, ephemeral: bool = False) -> None:
+                      view: discord.ui.View | None = None, ephemeral: bool = False,
+                      replacing: Sequence[discord.Message] = ()) -> list[discord.Message]:
     """Follow up a deferred interaction with the embeds, in as many messages as they need."""
     def follow_up(*, first: bool, **options) -> Awaitable[discord.Message]:
         return interaction.followup.send(ephemeral=ephemeral, wait=True, **options)
-    await send_in_messages(follow_up, embeds, view=view)
+    return await send_in_messages(follow_up, embeds, view=view, replacing=replacing)
 
 
 async def send_pages(interaction: discord.Interaction, pages: Sequence[discord.Embed]) -> None:

@@ -6,10 +6,13 @@ from summarizer.results import Answer
 
 MODE_LABELS = {"generated": "Generated", "extractive": "Extractive (quoted from the sources)",
                "refused": "Not in the corpus"}
+DRAFT_NOTE = "summary on the way"
 
 
 def answer_footer(answer: Answer) -> str:
     parts = [MODE_LABELS.get(answer.mode, answer.mode)]
+    if answer.draft:
+        parts.append(DRAFT_NOTE)
     if answer.cached:
         parts.append("cached")
     if answer.mode == "generated":

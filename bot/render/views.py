@@ -1,4 +1,4 @@
-"""Buttons under a message: the evidence button and the pager (paging is presentation)."""
+"""Buttons under a message: the evidence button's look and the pager (paging is presentation)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from summarizer.results import Answer
 log = logging.getLogger(__name__)
 
 PAGER_TIMEOUT_S = 600.0
-EVIDENCE_TIMEOUT_S = 3600.0
 
 
 class ExpiringView(discord.ui.View):
@@ -33,19 +32,28 @@ class ExpiringView(discord.ui.View):
             log.debug("could not remove expired buttons: %s", exc)
 
 
-class EvidenceView(ExpiringView):
-    """A "Show evidence" button that shows the cited passages only to whoever clicks it."""
+EVIDENCE_LABEL = "Show evidence"
 
-    def __init__(self, answer: Answer, *, timeout: float = EVIDENCE_TIMEOUT_S) -> None:
-        super().__init__(timeout=timeout)
-        self.answer = answer
 
-    @discord.ui.button(label="Show evidence", style=discord.ButtonStyle.secondary)
-    async def show_evidence(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        batches = message_batches(evidence_embeds(self.answer))
-        await interaction.response.send_message(embeds=batches[0], ephemeral=True, allowed_mentions=NO_MENTIONS)
-        for batch in batches[1:]:
-            await interaction.followup.send(embeds=batch, ephemeral=True, allowed_mentions=NO_MENTIONS)
+def evidence_custom_id(ref: str) -> str:
+    """The evidence button's id: it names the answer, so any process can serve the click later."""
+    return f"briefbot:evidence:{ref}"
+
+
+EVIDENCE_CUSTOM_ID = r"briefbot:evidence:(?P<ref>[0-9a-f]{32})"  # matches evidence_custom_id()
+
+
+def evidence_button(ref: str) -> discord.ui.Button:
+    return discord.ui.Button(label=EVIDENCE_LABEL, style=discord.ButtonStyle.secondary,
+                             custom_id=evidence_custom_id(ref))
+
+
+async def show_evidence(interaction: discord.Interaction, answer: Answer) -> None:
+    """The cited passages, only to whoever clicked."""
+    batches = message_batches(evidence_embeds(answer))
+    await interaction.response.send_message(embeds=batches[0], ephemeral=True, allowed_mentions=NO_MENTIONS)
+    for batch in batches[1:]:
+        await interaction.followup.send(embeds=batch, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 class Pager(ExpiringView):

@@ -2,24 +2,33 @@
 
 The answer cache key is the normalised question, the filters, the corpus version, the
 model and the answer version (prompt and verification rules), so ingesting anything or changing the model or prompt
-never serves a stale answer. Identical questions arriving together are computed once."""
+never serves a stale answer. Identical questions arriving together are computed once.
+
+A front end that can update what it has shown (Discord edits its reply) passes ``on_draft``:
+it then gets the extractive answer as soon as the evidence is chosen, and the generated one
+when the model gets to it, which may be minutes later when many questions queue for one
+model. Every answer with citations is remembered by a hash of its content (``ref``), so its
+evidence can be shown for as long as the answer is."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import logging
 import re
 import time
+from typing import Awaitable, Callable
 
 from store import Answers, Article, Corpus, ReadOnlyStoreError
 from summarizer.retrieval.evidence import Evidence, assess_support, select_evidence
 from summarizer.citations import citation
 from summarizer.answering.model_process import ModelUnavailable
 from summarizer.answering.model_slot import ModelSlot
-from summarizer.results import Answer, QuestionError
+from summarizer.results import Answer, Citation, QuestionError
 from summarizer.retrieval.search import Filters, SearchIndex
 from summarizer.text import clean_text, words
 from summarizer.answering.verify import Checked, check_answer, citation_numbers
@@ -28,12 +37,17 @@ log = logging.getLogger(__name__)
 
 # Part of every cache key: bump it whenever the prompt or the verification rules change,
 # so no answer made under older rules is served again.
-ANSWER_VERSION = "6"
+ANSWER_VERSION = "7"
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_WORDS = 80
 MAX_NEW_TOKENS = 96
 PASSAGES_CONSIDERED = 20
 CLOSEST_TOPICS = 3
+# How long a question whose extractive draft is already shown waits for the model's summary.
+# Discord lets a reply to a slash command be edited for 15 minutes.
+DEFAULT_SUMMARY_WAIT_S = 300.0
+# Answers kept in memory when the store is read-only, so their evidence stays reachable.
+UNSAVED_SHOWN_KEPT = 1000
 SYSTEM_PROMPT = (
     "You write one- to three-sentence briefings for diplomats, using only the numbered evidence. "
     "Copy the evidence's own wording rather than paraphrasing it, above all for names, numbers and key phrases. "
@@ -63,16 +77,40 @@ def cache_key(question: str, filters: Filters, corpus_version: str, model: str) 
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+DraftShown = Callable[[Answer], Awaitable[None]]
+
+
+@dataclasses.dataclass
+class _InFlight:
+    """A question being answered: later askers of the same question join it."""
+
+    final: asyncio.Future[Answer]
+    draft: asyncio.Future[Answer | None]  # None when there will be no draft (refused, cached, failed)
+
+
+def answer_ref(question: str, body: str, citations: list[Citation]) -> str:
+    """A short content hash of what an answer shows: the same answer always gets the same ref."""
+    payload = json.dumps([question, body, [c.to_dict() for c in citations]], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
 class Answerer:
-    def __init__(self, corpus: Corpus, answers: Answers, index: SearchIndex, models: ModelSlot) -> None:
+    def __init__(self, corpus: Corpus, answers: Answers, index: SearchIndex, models: ModelSlot, *,
+                 summary_wait_s: float = DEFAULT_SUMMARY_WAIT_S) -> None:
         self.corpus = corpus
         self.answers = answers
         self.index = index
         self.models = models
-        self._in_flight: dict[str, asyncio.Future[Answer]] = {}
+        self.summary_wait_s = summary_wait_s
+        self._in_flight: dict[str, _InFlight] = {}
         self._background: set[asyncio.Task] = set()
+        self._unsaved_shown: collections.OrderedDict[str, Answer] = collections.OrderedDict()
 
-    async def ask(self, question: str, filters: Filters = Filters(), *, use_cache: bool = True) -> Answer:
+    async def ask(self, question: str, filters: Filters = Filters(), *, use_cache: bool = True,
+                  on_draft: DraftShown | None = None) -> Answer:
+        """The final answer. With ``on_draft``, an answer that will be generated is first shown
+        extractively through it (and the model is given ``summary_wait_s`` rather than the
+        generation timeout)."""
         started = time.perf_counter()
         text = normalise_question(question)
         key = cache_key(text, filters, await self.corpus.corpus_version(), self.models.identity)
@@ -84,24 +122,50 @@ class Answerer:
                 self._log_in_background(answer)
                 return answer
         if key in self._in_flight:
-            return await asyncio.shield(self._in_flight[key])
-        future = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = future
+            return await self._join(self._in_flight[key], on_draft)
+        loop = asyncio.get_running_loop()
+        pending = _InFlight(loop.create_future(), loop.create_future())
+        self._in_flight[key] = pending
+
+        async def show_draft(draft: Answer) -> None:
+            pending.draft.set_result(draft)
+            if on_draft is not None:
+                await on_draft(draft)
+
         try:
-            answer, cacheable = await self._compute(question, text, filters, started)
+            answer, cacheable = await self._compute(question, text, filters, started,
+                                                    show_draft if on_draft is not None else None)
             if use_cache and cacheable:
                 await self._cache(key, text, answer)
-            future.set_result(answer)
+            pending.final.set_result(answer)
         except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it, no "never retrieved" warning
+            pending.final.set_exception(exc)
+            pending.final.exception()  # mark retrieved: waiters re-raise it, no "never retrieved" warning
             raise
         finally:
+            if not pending.draft.done():
+                pending.draft.set_result(None)
             del self._in_flight[key]
         self._log_in_background(answer)
         return answer
 
-    async def _compute(self, question: str, text: str, filters: Filters, started: float) -> tuple[Answer, bool]:
+    @staticmethod
+    async def _join(pending: _InFlight, on_draft: DraftShown | None) -> Answer:
+        if on_draft is not None:
+            draft = await asyncio.shield(pending.draft)
+            if draft is not None:
+                await on_draft(draft)
+        return await asyncio.shield(pending.final)
+
+    async def shown_answer(self, ref: str) -> Answer | None:
+        """An answer shown earlier, by its ``ref`` (None when it is not known)."""
+        stored = await self.answers.shown_answer(ref)
+        if stored is not None:
+            return Answer.from_dict(stored)
+        return self._unsaved_shown.get(ref)
+
+    async def _compute(self, question: str, text: str, filters: Filters, started: float,
+                       show_draft: DraftShown | None) -> tuple[Answer, bool]:
         ranked, query_vector = await self.index.rank(text, filters=filters, limit=PASSAGES_CONSIDERED)
         evidence = await select_evidence(self.corpus, text, query_vector, ranked, self.index.articles)
         retrieve_ms = _ms_since(started)
@@ -113,12 +177,19 @@ class Answerer:
             topics = list(dict.fromkeys(self.index.articles[r.article_id].title for r in ranked))
             return self._answer(question, _refusal_text(filters), "refused", [], timings, started,
                                 topics[:CLOSEST_TOPICS]), True
+        quoted, quoted_cited = extractive_answer(evidence)
+        wait_s = None
+        if show_draft is not None:
+            draft = self._answer(question, quoted, "extractive", quoted_cited, timings, started, draft=True)
+            await self._remember(draft)
+            await show_draft(draft)
+            wait_s = self.summary_wait_s
         try:
-            generation = await self.models.generate(build_messages(text, evidence), MAX_NEW_TOKENS)
+            generation = await self.models.generate(build_messages(text, evidence), MAX_NEW_TOKENS, wait_s=wait_s)
         except ModelUnavailable as exc:
             log.warning("answering extractively: %s", exc)
-            body, cited = extractive_answer(evidence)
-            return self._answer(question, body, "extractive", cited, timings, started), False
+            return await self._shown(self._answer(question, quoted, "extractive", quoted_cited, timings,
+                                                  started)), False
         timings.update(generate=generation.prefill_ms + generation.decode_ms,
                        prefill=generation.prefill_ms, decode=generation.decode_ms)
         checked = check_answer(generation.text, [e.sentence.text for e in evidence],
@@ -128,14 +199,27 @@ class Answerer:
         if not body:
             log.info("the model's answer failed verification; quoting the evidence instead: %r", generation.text[:200])
             body, cited = extractive_answer(_pointed_first(generation.text, checked, evidence))
-        return self._answer(question, body, mode, cited, timings, started), True
+        return await self._shown(self._answer(question, body, mode, cited, timings, started)), True
+
+    async def _shown(self, answer: Answer) -> Answer:
+        await self._remember(answer)
+        return answer
+
+    async def _remember(self, answer: Answer) -> None:
+        try:
+            await self.answers.remember_shown(answer.ref, answer.to_dict())
+        except ReadOnlyStoreError:
+            self._unsaved_shown[answer.ref] = answer
+            while len(self._unsaved_shown) > UNSAVED_SHOWN_KEPT:
+                self._unsaved_shown.popitem(last=False)
 
     def _answer(self, question: str, body: str, mode: str, cited: list[Evidence], timings: dict[str, float],
-                started: float, topics: list[str] | None = None) -> Answer:
+                started: float, topics: list[str] | None = None, *, draft: bool = False) -> Answer:
         citations = [citation(n, e.sentence, e.passage, e.article) for n, e in enumerate(cited, 1)]
         timings = {k: round(v, 1) for k, v in timings.items()} | {"total": _ms_since(started)}
         return Answer(question=question, answer=body, mode=mode, cached=False, citations=citations,
-                      model=self.models.name, timings_ms=timings, closest_topics=topics or [])
+                      model=self.models.name, timings_ms=timings, closest_topics=topics or [],
+                      ref=answer_ref(question, body, citations), draft=draft)
 
     async def _cache(self, key: str, text: str, answer: Answer) -> None:
         try:

@@ -96,11 +96,15 @@ class ModelSlot:
         self._load_error = None
         return name
 
-    async def generate(self, messages: list[dict[str, str]], max_tokens: int) -> Generation:
+    async def generate(self, messages: list[dict[str, str]], max_tokens: int, *,
+                       wait_s: float | None = None) -> Generation:
+        """The generation, or ModelUnavailable once ``wait_s`` (default: the timeout) has passed,
+        queueing included. A caller that has already shown something can afford to wait longer."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._timeout_s
+        patience = wait_s if wait_s is not None else self._timeout_s
+        deadline = loop.time() + patience
         try:
-            await asyncio.wait_for(self._slots.acquire(), self._timeout_s)
+            await asyncio.wait_for(self._slots.acquire(), patience)
         except asyncio.TimeoutError:
             raise ModelUnavailable("the answer model is busy with other questions") from None
         work = asyncio.ensure_future(self._run(messages, max_tokens))
@@ -109,7 +113,7 @@ class ModelSlot:
         try:
             return await asyncio.wait_for(asyncio.shield(work), max(0.0, deadline - loop.time()))
         except asyncio.TimeoutError:
-            raise ModelUnavailable(f"the answer model took longer than {self._timeout_s:g} s") from None
+            raise ModelUnavailable(f"the answer model took longer than {patience:g} s") from None
         except ModelUnavailable:
             raise
         except Exception as exc:  # a runtime failure must cost one answer its prose, not the answer

@@ -5,6 +5,7 @@ interaction stand-in from harness.py for slash commands and buttons."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 
 import discord
 import discord.ext.test as dpytest
@@ -115,6 +116,22 @@ def sent_payloads(bot, monkeypatch) -> list[dict]:
         return await fake_send(channel_id, params=params)
 
     monkeypatch.setattr(bot.http, "send_message", send_message)
+    return payloads
+
+
+@pytest.fixture
+def edited_payloads(bot, monkeypatch) -> list[dict]:
+    """The JSON of every edit of a channel message, with the edited message's ``id``."""
+    payloads: list[dict] = []
+    fake_edit = bot.http.edit_message
+
+    async def edit_message(channel_id, message_id, **fields):
+        # dpytest's fake HTTP finds the message as ``self`` in its caller's local variables.
+        self = inspect.currentframe().f_back.f_locals["self"]  # noqa: F841
+        payloads.append(fields["params"].payload | {"id": message_id})
+        return await fake_edit(channel_id, message_id, **fields)
+
+    monkeypatch.setattr(bot.http, "edit_message", edit_message)
     return payloads
 
 

@@ -123,8 +123,10 @@ class DiscordInteractions:
             self.sent.append(Sent("followup", payload, message_id))
             return self._message(message_id, payload)
         if route.method == "PATCH":
-            self.sent.append(Sent("edit", payload))
-            return self._message(snowflake(), payload)
+            edited = route.url.rsplit("/", 1)[-1]
+            message_id = int(edited) if edited.isdigit() else snowflake()  # else "@original"
+            self.sent.append(Sent("edit", payload, message_id))
+            return self._message(message_id, payload)
         if route.method == "GET":
             return self._message(snowflake(), {})
         return None
@@ -159,13 +161,19 @@ class DiscordInteractions:
         return sent[-1].payload["data"]["choices"]
 
     async def click(self, label: str, message_id: int, *, member: discord.Member,
-                    channel: discord.abc.GuildChannel) -> list[Sent]:
-        """Press the button labelled ``label`` on a message the bot sent."""
+                    channel: discord.abc.GuildChannel, components: list[dict] | None = None) -> list[Sent]:
+        """Press the button labelled ``label`` on a message the bot sent. ``components`` are the
+        message's components as sent (needed for buttons that no live view holds: dynamic items);
+        without them the button is looked up among the bot's live views."""
         store = self.bot._connection._view_store
-        items = store._views.get(message_id, {})
-        custom_id = next((cid for (_, cid), item in items.items() if getattr(item, "label", None) == label), None)
+        if components is None:
+            items = store._views.get(message_id, {})
+            custom_id = next((cid for (_, cid), item in items.items() if getattr(item, "label", None) == label), None)
+        else:
+            custom_id = next((c.get("custom_id") for row in components for c in row["components"]
+                              if c.get("label") == label), None)
         assert custom_id is not None, f"no button {label!r} on message {message_id}"
-        message = {**self._message(message_id, {}), "components": []}
+        message = self._message(message_id, {"components": components or []})
         data = {"custom_id": custom_id, "component_type": 2}
         interaction = self._interaction(3, data, member, channel, None, message=message)
         before = set(asyncio.all_tasks())
@@ -175,7 +183,8 @@ class DiscordInteractions:
     @staticmethod
     async def _wait_for_new_tasks(before: set[asyncio.Task]) -> None:
         """discord.py runs a button's callback in a task of its own; wait for it."""
-        new = [t for t in asyncio.all_tasks() - before if t.get_name().startswith("discord-ui-view-dispatch")]
+        new = [t for t in asyncio.all_tasks() - before
+               if t.get_name().startswith(("discord-ui-view-dispatch", "discord-ui-dynamic-item"))]
         await asyncio.gather(*new)
 
     async def _run(self, work) -> list[Sent]:

@@ -14,6 +14,18 @@ async def test_answer_cache_round_trip(tmp_path):
     await database.close()
 
 
+async def test_shown_answers_are_kept_by_ref_and_survive_reopening(tmp_path):
+    database = await Database.open(tmp_path / "x.db")
+    await Answers(database).remember_shown("r1", {"answer": "a [1]"})
+    await Answers(database).remember_shown("r1", {"answer": "a [1]"})  # the same answer shown twice
+    await database.close()
+
+    reopened = await Database.open(tmp_path / "x.db")
+    assert await Answers(reopened).shown_answer("r1") == {"answer": "a [1]"}
+    assert await Answers(reopened).shown_answer("r2") is None
+    await reopened.close()
+
+
 async def test_ask_stats_before_any_question(tmp_path):
     database = await Database.open(tmp_path / "x.db")
     stats = await Answers(database).ask_stats()

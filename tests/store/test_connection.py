@@ -15,7 +15,7 @@ async def test_migrations_create_schema_and_are_recorded(tmp_path):
     assert db.execute("PRAGMA user_version").fetchone()[0] >= 1
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"articles", "passages", "sentences", "passages_fts", "answer_cache", "subscriptions",
+    assert {"articles", "passages", "sentences", "passages_fts", "answer_cache", "shown_answers", "subscriptions",
             "deliveries"} <= tables
 
 

@@ -13,6 +13,7 @@ from discord.ext.test import factories
 from bot.cogs.ask import Cooldowns, follow_up_question, strip_mention
 from bot.render.labels import MODE_LABELS
 from bot.render.limits import DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, escape
+from summarizer.engine import Engine
 from summarizer.results import Answer, Citation
 from tests.bot.harness import CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, option
 
@@ -32,19 +33,28 @@ def only_message() -> discord.Message:
 
 # -- mentions -------------------------------------------------------------------------------------
 
-async def test_mention_gets_a_cited_reply_that_pings_nobody(bot, alice, channel, sent_payloads, typing_in):
+async def test_mention_gets_a_cited_reply_that_pings_nobody(bot, alice, channel, sent_payloads, edited_payloads,
+                                                            typing_in):
     asked = await dpytest.message(f"{mention(bot)} {QUESTION}", member=alice)
 
+    # At once: the evidence quoted, cited, with a note that the summary follows.
     reply = only_message()
-    embed = reply.embeds[0]
-    assert embed.title == QUESTION
-    assert "[1]" in embed.description
-    assert embed.fields[0].name.startswith("[1] ")
-    assert "“" in embed.fields[0].value  # the quoted evidence sentence
-    assert embed.footer.text.startswith("Generated")
+    draft = reply.embeds[0]
+    assert draft.title == QUESTION
+    assert "[1]" in draft.description
+    assert draft.fields[0].name.startswith("[1] ")
+    assert "“" in draft.fields[0].value  # the quoted evidence sentence
+    assert draft.footer.text.startswith(MODE_LABELS["extractive"]) and "summary on the way" in draft.footer.text
     payload = sent_payloads[-1]
     assert payload["allowed_mentions"] == NO_PINGS
     assert payload["message_reference"]["message_id"] == asked.id
+    # Then that same message becomes the generated answer: edited, not a second message.
+    (edit,) = edited_payloads
+    assert edit["id"] == reply.id
+    final = discord.Embed.from_dict(edit["embeds"][0])
+    assert final.title == QUESTION and "[1]" in final.description
+    assert final.footer.text.startswith("Generated") and "summary on the way" not in final.footer.text
+    assert edit["allowed_mentions"] == NO_PINGS
     assert typing_in == [channel]
 
 
@@ -142,16 +152,49 @@ async def test_a_long_answer_is_split_within_discords_limits(bot, alice, engine,
     assert [bool(p.get("components")) for p in sent_payloads] == [False] * (len(sent_payloads) - 1) + [True]
 
 
-async def test_show_evidence_reveals_the_passages_only_to_the_clicker(bot, alice, bob, channel, interactions):
+async def test_show_evidence_reveals_the_passages_only_to_the_clicker(bot, alice, bob, channel, interactions,
+                                                                     edited_payloads):
     await dpytest.message(f"{mention(bot)} {QUESTION}", member=alice)
     answer_message = only_message()
+    (final,) = edited_payloads
 
-    sent = await interactions.click("Show evidence", answer_message.id, member=bob, channel=channel)
+    sent = await interactions.click("Show evidence", answer_message.id, member=bob, channel=channel,
+                                    components=final["components"])
 
     assert sent[0].response_type == CHANNEL_MESSAGE
     assert sent[0].ephemeral
     assert "Evidence" in sent[0].embeds[0].title
     assert "Lavrov" in sent[0].embeds[0].description
+
+
+async def test_show_evidence_works_after_a_restart(bot, start_bot, engine, alice, channel, interactions,
+                                                  edited_payloads, embedder, fake_model):
+    await dpytest.message(f"{mention(bot)} {QUESTION}", member=alice)
+    answer_message = only_message()
+    (final,) = edited_payloads
+    (button,) = final["components"][0]["components"]
+    assert re.fullmatch(r"briefbot:evidence:[0-9a-f]{32}", button["custom_id"])
+
+    # A new process: a new engine on the same database file, a new bot with no views in memory.
+    reopened = await Engine.open(engine.config, generator=fake_model, embedder=embedder)
+    try:
+        interactions.bot = await start_bot(reopened)
+        config = dpytest.get_config()
+        sent = await interactions.click("Show evidence", answer_message.id, member=config.members[1],
+                                        channel=config.channels[0], components=final["components"])
+    finally:
+        await reopened.close()
+
+    assert sent[0].ephemeral and "Lavrov" in sent[0].embeds[0].description
+
+
+async def test_evidence_of_an_unknown_answer_is_explained(bot, bob, channel, interactions):
+    components = [{"type": 1, "components": [{"type": 2, "style": 2, "label": "Show evidence",
+                                              "custom_id": "briefbot:evidence:" + "0" * 32}]}]
+
+    sent = await interactions.click("Show evidence", 1, member=bob, channel=channel, components=components)
+
+    assert sent[0].ephemeral and "no longer stored" in sent[0].content
 
 
 async def test_a_channel_the_bot_cannot_post_in_is_logged_not_raised(bot, alice, channel, caplog):
@@ -169,13 +212,17 @@ async def test_a_channel_the_bot_cannot_post_in_is_logged_not_raised(bot, alice,
 async def test_slash_ask_defers_then_follows_up_with_the_answer(bot, alice, channel, interactions):
     sent = await interactions.slash("ask", [option("question", QUESTION)], member=alice, channel=channel)
 
-    assert [s.kind for s in sent] == ["response", "followup"]
+    # Deferred, then the quoted draft, then that same message edited into the generated answer.
+    assert [s.kind for s in sent] == ["response", "followup", "edit"]
     assert sent[0].response_type == DEFERRED_CHANNEL_MESSAGE
-    answer = sent[1]
+    draft, answer = sent[1], sent[2]
+    assert "summary on the way" in draft.embeds[0].footer.text and "[1]" in draft.embeds[0].description
+    assert answer.message_id == draft.message_id
     assert answer.embeds[0].title == QUESTION and "[1]" in answer.embeds[0].description
-    assert answer.allowed_mentions == NO_PINGS
-    assert answer.button_labels == ["Show evidence"]
-    assert not answer.ephemeral
+    assert answer.embeds[0].footer.text.startswith("Generated")
+    assert answer.allowed_mentions == draft.allowed_mentions == NO_PINGS
+    assert answer.button_labels == draft.button_labels == ["Show evidence"]
+    assert not draft.ephemeral
 
 
 async def test_slash_ask_passes_date_and_outlet_filters(bot, alice, channel, interactions):
@@ -261,7 +308,7 @@ def long_answer(length: int) -> Answer:
     body = (sentence * (length // len(sentence))).strip()
     citation = Citation(1, "003", "Moscow plays down Beijing", "The Indian Express", "2021-04-06", "x.txt",
                         "He took a swipe at the Quad.", "He took a swipe at the Quad grouping.")
-    return Answer(QUESTION, body, "generated", False, [citation], "fake@test", {"total": 10.0})
+    return Answer(QUESTION, body, "generated", False, [citation], "fake@test", {"total": 10.0}, ref="ab" * 16)
 
 
 def _returning(answer: Answer):

@@ -1,11 +1,10 @@
-"""Buttons: expiring views, the evidence button and the pager."""
+"""Buttons: expiring views and the pager (the evidence button is tested with the ask cog)."""
 
 from __future__ import annotations
 
 import discord
 
 from bot.render import views
-from tests.bot.render.helpers import answer
 
 
 async def test_expired_buttons_are_removed_from_their_message():
@@ -16,7 +15,7 @@ async def test_expired_buttons_are_removed_from_their_message():
         async def edit(self, **changes) -> None:
             self.edits.append(changes)
 
-    view = views.EvidenceView(answer("x [1]."))
+    view = views.Pager([discord.Embed(title="1"), discord.Embed(title="2")], owner_id=1)
     view.message = Message()
 
     await view.on_timeout()

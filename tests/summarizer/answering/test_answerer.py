@@ -81,6 +81,67 @@ async def test_identical_questions_in_flight_are_computed_once(engine, fake_mode
     assert len({a.answer for a in answers}) == 1
 
 
+async def test_a_draft_is_shown_first_then_the_generated_answer(engine, fake_model):
+    fake_model.delay_s = 0.3
+    shown = []
+
+    async def on_draft(draft):
+        shown.append(draft)
+        assert not fake_model.calls  # the draft is out before the model starts
+
+    answer = await engine.ask(QUAD, on_draft=on_draft)
+
+    (draft,) = shown
+    assert draft.draft and draft.mode == "extractive" and draft.citations and "[1]" in draft.answer
+    assert answer.mode == "generated" and not answer.draft
+    assert draft.ref != answer.ref
+    # Both stay reachable by their refs; only the final answer is cached.
+    assert (await engine.shown_answer(draft.ref)).citations == draft.citations
+    assert (await engine.shown_answer(answer.ref)).answer == answer.answer
+    again = await engine.ask(QUAD, on_draft=on_draft)
+    assert again.cached and again.answer == answer.answer and again.ref == answer.ref and len(shown) == 1
+
+
+async def test_with_a_draft_shown_the_model_may_take_longer_than_the_timeout(engine, fake_model):
+    fake_model.delay_s = 6.0  # the engine fixture's generation timeout is 5 s; its summary wait is longer
+
+    async def on_draft(draft):
+        pass
+
+    assert (await engine.ask(QUAD, on_draft=on_draft)).mode == "generated"
+
+
+async def test_refusals_and_cache_hits_have_no_draft(engine):
+    shown = []
+
+    async def on_draft(draft):
+        shown.append(draft)
+
+    assert (await engine.ask("Who won the World Cup?", on_draft=on_draft)).mode == "refused"
+    await engine.ask(QUAD)
+    assert (await engine.ask(QUAD, on_draft=on_draft)).cached
+    assert shown == []
+
+
+async def test_joining_a_question_in_flight_also_shows_its_draft(engine, fake_model):
+    fake_model.delay_s = 0.3
+    drafts = [[], []]
+
+    async def asking(n):
+        async def on_draft(draft):
+            drafts[n].append(draft)
+        return await engine.ask(QUAD, on_draft=on_draft)
+
+    first, second = await asyncio.gather(asking(0), asking(1))
+    assert len(fake_model.calls) == 1
+    assert [len(d) for d in drafts] == [1, 1] and drafts[0][0].ref == drafts[1][0].ref
+    assert first.answer == second.answer
+
+
+async def test_an_unknown_ref_has_no_answer(engine):
+    assert await engine.shown_answer("0" * 32) is None
+
+
 async def test_model_timeout_answers_extractively_and_is_not_cached(engine, fake_model):
     fake_model.delay_s = 6.0  # the engine fixture allows 5 s
     answer = await engine.ask(QUAD)
@@ -144,6 +205,8 @@ async def test_read_only_store_still_answers(db_copy, tmp_path, embedder):
     try:
         answer = await engine.ask(QUAD)
         assert answer.mode == "generated"
+        # Nothing can be written, yet the answer's evidence stays reachable while the bot runs.
+        assert (await engine.shown_answer(answer.ref)).citations == answer.citations
     finally:
         await engine.close()
 

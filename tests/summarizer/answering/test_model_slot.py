@@ -111,6 +111,18 @@ async def test_past_the_deadline_the_caller_gets_model_unavailable_but_the_slot_
     assert reply.text == "reply 2 [1]" and gated.most_active == 1
 
 
+async def test_a_caller_may_wait_longer_than_the_timeout_in_the_queue(gated):
+    slot = slot_for(gated, timeout_s=0.3)
+    first = asyncio.ensure_future(slot.generate(MESSAGES, 16, wait_s=5.0))
+    await until(lambda: gated.calls == 1)
+    second = asyncio.ensure_future(slot.generate(MESSAGES, 16, wait_s=5.0))
+    await asyncio.sleep(0.6)  # both past the timeout, neither past its own wait
+    gated.open_gate()
+    assert [g.text for g in await asyncio.gather(first, second)] == ["reply 1 [1]", "reply 2 [1]"]
+    assert gated.most_active == 1
+    await slot.close()
+
+
 async def test_a_full_queue_answers_busy_without_reaching_the_model(gated):
     slot = slot_for(gated, timeout_s=0.5)
     first = asyncio.ensure_future(slot.generate(MESSAGES, 16))
