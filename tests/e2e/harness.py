@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.render.labels import DRAFT_NOTE
 from tests.e2e.discord_double import DiscordDouble, Posted
 
 REPO = Path(__file__).resolve().parents[2]
@@ -176,6 +177,17 @@ def assert_no_rejections(double: DiscordDouble, allowed: set[int] = frozenset({4
 def answer_embed(posted: Posted) -> dict | None:
     embeds = posted.message.get("embeds") or []
     return embeds[0] if embeds else None
+
+
+def footer_of(message: dict) -> str:
+    embeds = message.get("embeds") or []
+    return (embeds[0].get("footer") or {}).get("text", "") if embeds else ""
+
+
+def settled(double: DiscordDouble, posted: Posted) -> dict | None:
+    """The posted message as it reads now, once it is no longer a draft awaiting the model's summary."""
+    message = double.messages[posted.message["id"]]
+    return None if DRAFT_NOTE in footer_of(message) else message
 
 
 def citations_of(posted: Posted) -> list[str]:

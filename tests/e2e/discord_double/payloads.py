@@ -322,6 +322,8 @@ def pings(body: dict[str, Any], *, replied_author: str | None, default_parse_all
 # -- interactions --------------------------------------------------------------------------------
 
 APPLICATION_COMMAND = 2
+MESSAGE_COMPONENT = 3
+BUTTON = 2
 OPTION_TYPES = {"sub_command": 1, "sub_command_group": 2, "string": 3, "integer": 4, "boolean": 5, "user": 6,
                 "channel": 7, "role": 8, "mentionable": 9, "number": 10, "attachment": 11}
 
@@ -357,6 +359,19 @@ def interaction(
         data["resolved"] = resolved
     return {
         "id": snowflake(), "application_id": application_id, "type": APPLICATION_COMMAND, "data": data,
+        "guild_id": guild.id, "guild": guild.partial(), "channel_id": channel.id, "channel": channel.channel(),
+        "member": user.member(permissions=True), "token": token, "version": 1,
+        "app_permissions": str(app_permissions), "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
+        "authorizing_integration_owners": {"0": guild.id}, "context": 0, "attachment_size_limit": 10 * 1024 * 1024,
+    }
+
+
+def component_interaction(*, application_id: str, guild: GuildInfo, channel: ChannelInfo, user: UserInfo,
+                          message: dict, custom_id: str, token: str, app_permissions: int) -> dict[str, Any]:
+    """A MESSAGE_COMPONENT interaction: ``user`` pressed the button ``custom_id`` on ``message``."""
+    return {
+        "id": snowflake(), "application_id": application_id, "type": MESSAGE_COMPONENT,
+        "data": {"custom_id": custom_id, "component_type": BUTTON}, "message": message,
         "guild_id": guild.id, "guild": guild.partial(), "channel_id": channel.id, "channel": channel.channel(),
         "member": user.member(permissions=True), "token": token, "version": 1,
         "app_permissions": str(app_permissions), "locale": "en-US", "guild_locale": "en-US", "entitlements": [],

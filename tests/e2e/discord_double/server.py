@@ -168,6 +168,22 @@ class DiscordDouble:
         record.sent_at = time.monotonic()  # Discord's 3 s start when the event is on the wire
         return record
 
+    async def click(self, user: p.UserInfo, message_id: str, label: str) -> Interaction:
+        """A user presses the button labelled ``label`` on a message, as it is now (edits included)."""
+        message = self.messages[message_id]
+        custom_id = next((c.get("custom_id") for row in message.get("components") or []
+                          for c in row.get("components", []) if c.get("label") == label), None)
+        assert custom_id is not None, f"no button {label!r} on message {message_id}"
+        channel = self.channels[message["channel_id"]]
+        payload = p.component_interaction(
+            application_id=self.application_id, guild=self.guild, channel=channel, user=user, message=message,
+            custom_id=custom_id, token=interaction_token(), app_permissions=self.bot.permissions)
+        record = Interaction(payload["id"], payload["token"], label, user, channel, payload, time.monotonic())
+        self.rest.interactions[record.id] = record
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        record.sent_at = time.monotonic()
+        return record
+
     # -- waiting ----------------------------------------------------------------------------------
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float, what: str = "condition") -> Any:
