@@ -9,7 +9,7 @@ from pathlib import Path
 
 from benchmarks.measures import latency, percentile
 from summarizer.ingest.embeddings import Embedder
-from summarizer.engine import DEFAULT_GENERATION_TIMEOUT_S, Engine, EngineConfig
+from summarizer.engine import DEFAULT_GENERATION_TIMEOUT_S, DEFAULT_SUMMARY_WAIT_S, Engine, EngineConfig
 from summarizer.answering.generation import Generation, Generator, load_generator
 from summarizer.answering.model_files import resolve_model
 
@@ -52,6 +52,7 @@ async def open_engine(params: dict, *, generator: Generator | None = None,
         runtime=params.get("runtime", "auto"),
         model_cache=Path(params.get("model_cache", "data/models")),
         generation_timeout_s=params.get("generation_timeout_s", DEFAULT_GENERATION_TIMEOUT_S),
+        summary_wait_s=params.get("summary_wait_s", DEFAULT_SUMMARY_WAIT_S),
     )
     return await Engine.open(config, generator=generator, embedder=embedder)
 

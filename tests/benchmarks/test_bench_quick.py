@@ -28,6 +28,10 @@ REQUIRED_NUMBERS: dict[str, list[tuple[str, ...]]] = {
     "cold_start": [("ours", "p50_ms"), ("baseline", "p50_ms"), ("ratio_p50",), ("peak_rss_mb",)],
     "peak_rss": [("serving_max_mb",)],
     "event_loop_gap": [("max_gap_ms",), ("p99_gap_ms",), ("wall_s",)],
+    "answers_under_load": [("ours", "first_reply", "p50_ms"), ("ours", "first_reply", "p95_ms"),
+                           ("baseline", "first_reply", "p50_ms"), ("baseline", "first_reply", "p95_ms"),
+                           ("ours", "generated_share"), ("baseline", "generated_share"),
+                           ("ratio_first_reply_p95",)],
 }
 RETRIEVAL_NUMBERS = [("ours", "p50_ms"), ("ours", "p95_ms"), ("baseline", "p50_ms"), ("baseline", "p95_ms"),
                      ("ratio_p95",), ("peak_rss_mb",)]
