@@ -8,6 +8,7 @@ every answer the bot has posted, across restarts."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -123,8 +124,7 @@ class AskCog(commands.Cog):
             if wait:
                 await message.reply(wait_message(wait), allowed_mentions=NO_MENTIONS, delete_after=wait)
                 return
-            async with message.channel.typing():
-                await self._answer_message(message, question)
+            await self._answer_message(message, question)
         except discord.HTTPException as exc:  # e.g. no permission to post here: nobody to tell but the log
             log.warning("could not answer in channel %s: %s", message.channel.id, exc)
 
@@ -155,20 +155,26 @@ class AskCog(commands.Cog):
         def reply_then_continue(*, first: bool, **options) -> Awaitable[discord.Message]:
             return message.reply(**options) if first else message.channel.send(**options)
 
-        shown = AnswerOnScreen(reply_then_continue)
-        try:
-            answer = await self.engine.ask(question, on_draft=shown.update)
-        except QuestionError as exc:
-            await message.reply(escape(str(exc)), allowed_mentions=NO_MENTIONS)
-            return
-        except discord.HTTPException:
-            raise
-        except Exception:
-            log.exception("answering a mention failed")
-            if not shown.messages:  # a draft already shown stays: it is cited and true
-                await message.reply(APOLOGY, allowed_mentions=NO_MENTIONS)
-            return
-        await shown.update(answer)
+        async with contextlib.AsyncExitStack() as typing:
+            # "Typing…" until the first reply: a draft waiting for its summary needs none, and
+            # twenty of them would each keep refreshing it.
+            await typing.enter_async_context(message.channel.typing())
+            shown = AnswerOnScreen(reply_then_continue, before_first=typing.aclose)
+            try:
+                answer = await self.engine.ask(question, on_draft=shown.update)
+            except QuestionError as exc:
+                await typing.aclose()
+                await message.reply(escape(str(exc)), allowed_mentions=NO_MENTIONS)
+                return
+            except discord.HTTPException:
+                raise
+            except Exception:
+                log.exception("answering a mention failed")
+                await typing.aclose()
+                if not shown.messages:  # a draft already shown stays: it is cited and true
+                    await message.reply(APOLOGY, allowed_mentions=NO_MENTIONS)
+                return
+            await shown.update(answer)
 
     # -- /ask ---------------------------------------------------------------------------------
 
@@ -200,10 +206,13 @@ class AskCog(commands.Cog):
 class AnswerOnScreen:
     """The messages showing one answer: sent for its first version, edited for the next."""
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, *, before_first: Callable[[], Awaitable[None]] | None = None) -> None:
         self._send = send
+        self._before_first = before_first
         self.messages: Sequence[discord.Message] = ()
 
     async def update(self, answer: Answer) -> None:
+        if not self.messages and self._before_first is not None:
+            await self._before_first()
         self.messages = await send_in_messages(self._send, answer_embeds(answer), view=evidence_view(answer),
                                                replacing=self.messages)
