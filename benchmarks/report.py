@@ -67,7 +67,7 @@ def summary_rows(results: dict) -> list[Row]:
     decode = figures["decode_tokens_per_s"]
     rows += [_row(f"decode tokens/s, {runtime}{_model_of(decode)}", decode,
                   lambda f, runtime=runtime: _decode_cells(f, runtime)) for runtime in ("llama.cpp", "transformers")]
-    rows.append(_row("cold start to first answer, p50", figures["cold_start"], _cold_start_cells))
+    rows.append(_row("cold start to a generated answer, p50", figures["cold_start"], _cold_start_cells))
     rows.append(_row(f"peak RSS, whole bot process ({figures['peak_rss']['model']} model)", figures["peak_rss"],
                      _rss_cells))
     rows.append(_row("event-loop max gap, 20 concurrent asks", figures["event_loop_gap"], _event_loop_cells))
@@ -120,12 +120,13 @@ def _decode_cells(f: dict, runtime: str) -> tuple[str, str, str]:
 
 def _cold_start_cells(f: dict) -> tuple[str, str, str]:
     return (f"{_ms(f['ours']['p50_ms'])} (`briefbot ask --no-cache`, fresh process, {f['ours']['n']} runs)",
-            f"{_ms(f['baseline']['p50_ms'])} (import llama_cpp + model load alone)", f"{_times(f['ratio_p50'])}")
+            f"{_ms(f['baseline']['p50_ms'])} (raw load+generate: import llama_cpp, load the model, "
+            f"`create_chat_completion` on the same {f['prompt_tokens']}-token prompt)", f"{_times(f['ratio_p50'])}")
 
 
 def _rss_cells(f: dict) -> tuple[str, str, str]:
     by = f["by_figure_mb"]
-    baseline = f"import llama_cpp + model load alone: {_num(by.get('cold_start_load_only'), 0)} MiB"
+    baseline = f"raw load+generate alone: {_num(by.get('cold_start_load_only'), 0)} MiB"
     if by.get("ours_transformers") is not None:
         baseline += f"; ours on transformers (fp32): {_num(by['ours_transformers'], 0)} MiB"
     return f"{_num(f['serving_max_mb'], 0)} MiB", baseline, "—"
@@ -156,7 +157,8 @@ def render_table(results: dict) -> str:
 def evaluate_targets(results: dict) -> list[Target]:
     figures = results["figures"]
     checks: list[Callable[[dict], list[Target]]] = [
-        _ingest_target, _retrieval_targets, _cached_targets, _uncached_target, _rss_target, _under_load_targets]
+        _ingest_target, _retrieval_targets, _cached_targets, _uncached_target, _cold_start_target, _rss_target,
+        _under_load_targets]
     targets = []
     for check in checks:
         try:
@@ -274,6 +276,28 @@ def _under_load_targets(figures: dict) -> list[Target]:
     ]
 
 
+def _cold_start_target(figures: dict) -> list[Target]:
+    f = figures["cold_start"]
+    p50 = f["ours"]["p50_ms"]
+    runs = f["ours"]["n"]
+    all_generated = f["modes"].get("generated", 0) == runs
+    measured = f"{_ms(p50)} ({_modes(f['modes'])} of {runs})"
+    goal = "< 5 s, answer generated"
+    if f["model_setting"] != DEFAULT_MODEL:
+        return [Target("cold start p50 to a generated answer", goal, f"{measured} with {f['model']}", None,
+                       "the quick run uses the tiny model; the full run measures the default model")]
+    met = p50 < 5000 and all_generated
+    steps = "; ".join(f"{name.replace('_', ' ')} {_ms(ms)}" for name, ms in f["breakdown_ms"].items())
+    note = "" if met else (
+        (f"Not every run ended generated ({_modes(f['modes'])}). " if not all_generated else "")
+        + f"The last run: {steps}. The raw runtime alone took {_ms(f['baseline']['p50_ms'])} (p50) to load and "
+        "generate the same answer from a full prefill. What is left above prefill and decode is the model "
+        "process's start (interpreter, llama.cpp import, model load: its wait shows only where retrieval did "
+        "not hide it) and this process's imports before it can start the model; starting the model before the "
+        "engine's modules are imported would take about 0.2 s off.")
+    return [Target("cold start p50 to a generated answer", goal, measured, met, note)]
+
+
 def _rss_target(figures: dict) -> list[Target]:
     f = figures["peak_rss"]
     peak = f["serving_max_mb"]
@@ -381,7 +405,10 @@ def _details(results: dict) -> str:
     cold = figures["cold_start"]
     if "error" not in cold:
         steps = "; ".join(f"{name.replace('_', ' ')} {_ms(ms)}" for name, ms in cold["breakdown_ms"].items())
-        out += ["### Cold start", f"The last fresh `briefbot ask` ({cold['mode']}): {steps}."]
+        out += ["### Cold start", (
+            f"The last fresh `briefbot ask` ({cold['mode']}; {cold['prompt_tokens']}-token prompt): {steps}. The model "
+            "process starts first and loads while the question is embedded and retrieved, and restores the answer "
+            "prompt's evaluated fixed part instead of prefilling it; decode is the model's own speed.")]
     rss = figures["peak_rss"]["by_figure_mb"]
     out += ["### Peak RSS by process", "| process | peak RSS (MiB) |\n|---|---|\n"
             + "\n".join(f"| {name} | {_num(mb, 0)} |" for name, mb in rss.items())]
@@ -416,8 +443,13 @@ METHOD = """\
 - **Decode tokens/s** counts the tokens after the first over the time after the first token (the
   first token ends prefill), for ours and raw alike, on llama.cpp and on transformers (GGUF
   dequantised to fp32).
-- **Cold start** is spawn-to-exit of `briefbot ask --json --no-cache` against spawn-to-exit of a
-  process that only imports llama_cpp and loads the model; the model file is in the page cache.
+- **Cold start** is spawn-to-exit of `briefbot ask --json --no-cache` against spawn-to-exit of "raw
+  load+generate": a process that imports llama_cpp, loads the same model (plain CPU buffers, same
+  context and threads) and runs `create_chat_completion` greedily on exactly the prompt our ask
+  sends (recorded first by asking the engine with a model that only records), with the same token
+  limit. The two alternate. The model file is in the page cache, and so is the answer prompt's
+  evaluated fixed part that the model process saved when it first started: a restart, not the
+  first start after installing (which prefills that part once, about 1.5 s more).
 - **Peak RSS** is each process's own `ru_maxrss` (`os.wait4`), or read inside the process before an
   in-process baseline was loaded (for the answers, after the engine's warm-up answer). Every heavy
   figure runs in its own process; "whole bot process" is the largest of the answers, event-loop

@@ -181,6 +181,9 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.text import format_answer_text
 
     async def work(engine):
+        # The model loads in its own process while this one embeds the question and retrieves;
+        # a cache hit never uses it (closing the engine stops the half-loaded process).
+        engine.start_model()
         answer = await engine.ask(args.question, since=args.since, until=args.until, source=args.source,
                                   use_cache=not args.no_cache)
         if args.json:

@@ -72,6 +72,7 @@ class Engine:
         # Digest subscriptions and once-a-day delivery; the front end passes in how to post.
         self.deliveries = DigestDelivery(Deliveries(database), self.digest)
         self._ingest_lock = asyncio.Lock()
+        self._model_loading: asyncio.Future[str | None] | None = None
 
     @classmethod
     async def open(
@@ -96,6 +97,8 @@ class Engine:
     async def close(self) -> None:
         await self.answerer.drain()
         await self.answerer.models.close()
+        if self._model_loading is not None:
+            await asyncio.gather(self._model_loading, return_exceptions=True)
         await self._database.close()
 
     @property
@@ -103,17 +106,24 @@ class Engine:
         """The answer model, as answers and /stats name it."""
         return self.answerer.models.name
 
-    async def warm_up(self, *, model: bool = True) -> None:
-        """Load the embedder, the index and (optionally) the answer model before the first question.
+    def start_model(self) -> None:
+        """Start loading the answer model without waiting for it.
 
-        The model loads in its own process, so it loads while this one loads the embedder."""
-        model_ready = asyncio.ensure_future(self.answerer.models.load()) if model else None
-        try:
-            await asyncio.to_thread(self.embedder.load)
-            await self.index.refresh()
-        finally:
-            if model_ready is not None:
-                await model_ready
+        The model loads in its own process, on the other core, while this one embeds the question
+        and retrieves: a one-shot `briefbot ask` calls this first, so the load overlaps retrieval
+        instead of following it (docs/architecture.md, "Cold start")."""
+        if self._model_loading is None:
+            self._model_loading = asyncio.ensure_future(self.answerer.models.load())
+
+    async def warm_up(self, *, model: bool = True) -> None:
+        """Load what a question needs (the query encoder, the index and, optionally, the answer
+        model) before the first one. The model loads in its own process meanwhile."""
+        if model:
+            self.start_model()
+        await asyncio.to_thread(self.embedder.load_for_queries)
+        await self.index.refresh()
+        if model:
+            await asyncio.shield(self._model_loading)  # a cancelled warm-up leaves the load to close()
 
     # -- corpus ---------------------------------------------------------------------------
 

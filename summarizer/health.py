@@ -21,6 +21,8 @@ from summarizer.engine import EngineConfig
 
 PROBE_MESSAGES = [{"role": "user", "content": "In one word: what colour is the sky on a clear day?"}]
 PROBE_TOKENS = 8
+# Question and ingest vectors of one sentence; they agree to float32 rounding (about 1 - 1e-7).
+ENCODERS_AGREE = 0.9999
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,25 @@ async def check_database(path: Path) -> Check:
 
 
 async def check_embedder(embedder: Embedder | None = None) -> Check:
+    """Both encoders: questions' (NumPy, see query_encoder) and ingest's (sentence-transformers),
+    which must give the same vector, or questions would be matched against another space."""
     embedder = embedder or Embedder()
+    probe = "A probe sentence about foreign ministers."
+    reinstall = "reinstall the environment with `make install`"
     started = time.perf_counter()
     try:
-        vectors = await asyncio.to_thread(embedder.encode, ["A probe sentence about foreign ministers."])
+        question = await asyncio.to_thread(embedder.encode_query, probe)
+        questions_s = time.perf_counter() - started
+        vectors = await asyncio.to_thread(embedder.encode, [probe])
     except Exception as exc:  # noqa: BLE001 - any failure is a finding
-        return Check("embedder", False, f"{type(exc).__name__}: {exc}", "reinstall the environment with `make install`")
-    return Check("embedder", True, f"{embedder.name}, {vectors.shape[1]} dimensions, "
-                                   f"loaded in {time.perf_counter() - started:.1f} s")
+        return Check("embedder", False, f"{type(exc).__name__}: {exc}", reinstall)
+    agreement = float(question @ vectors[0])
+    if agreement < ENCODERS_AGREE:
+        return Check("embedder", False, f"questions and ingest embed the same sentence differently "
+                                        f"(cosine {agreement:.5f})", reinstall)
+    return Check("embedder", True, f"{embedder.name}, {vectors.shape[1]} dimensions; questions ready in "
+                                   f"{questions_s:.1f} s, ingest's encoder loaded in "
+                                   f"{time.perf_counter() - started - questions_s:.1f} s")
 
 
 async def check_answer_model(config: EngineConfig) -> Check:

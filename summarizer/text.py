@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from pathlib import Path
 
 
 WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 QUESTION_WORDS = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "did", "does",
                   "do", "say", "said", "tell", "according", "has", "have", "is", "was", "were", "are"}
-STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | QUESTION_WORDS
+
+
+def _english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words. Importing them the usual way runs scikit-learn's package
+    init (SciPy and more: about a second on our 2-core machine, on every `briefbot ask`); the list
+    is one self-contained module, so it is executed on its own."""
+    try:
+        package = importlib.util.find_spec("sklearn")
+        source = Path(next(iter(package.submodule_search_locations))) / "feature_extraction" / "_stop_words.py"
+        spec = importlib.util.spec_from_file_location("_briefbot_english_stop_words", source)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return frozenset(module.ENGLISH_STOP_WORDS)
+    except Exception:  # another scikit-learn layout: the slow import still gives the same list
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+        return frozenset(ENGLISH_STOP_WORDS)
+
+
+STOPWORDS = _english_stop_words() | QUESTION_WORDS
 
 
 def clean_text(text: str) -> str:

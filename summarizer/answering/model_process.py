@@ -115,8 +115,13 @@ class ModelProcess:
             task.cancel()
         proc = self._proc
         if proc is not None and proc.returncode is None:
-            with contextlib.suppress(Exception):
-                proc.stdin.close()  # end of input: the worker exits by itself
+            if self._name is None:
+                # Still loading (a one-shot ask answered from the cache closes this early): it has
+                # nothing to finish and would read its end of input only once loaded.
+                proc.kill()
+            else:
+                with contextlib.suppress(Exception):
+                    proc.stdin.close()  # end of input: the worker exits by itself
             try:
                 await asyncio.wait_for(proc.wait(), CLOSE_GRACE_S)
             except asyncio.TimeoutError:

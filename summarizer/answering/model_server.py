@@ -15,8 +15,6 @@ import logging
 import time
 from urllib.parse import urlsplit
 
-import aiohttp
-
 from summarizer.answering.generation import SEED, Generation
 from summarizer.answering.model_process import ModelUnavailable
 
@@ -82,6 +80,9 @@ class ModelServer:
             await self._session.close()
 
     async def _call(self, method: str, path: str, body: dict | None, limit_s: float) -> dict:
+        # Imported on first use: every `briefbot ask` imports this module, few use a server.
+        import aiohttp
+
         if self._session is None:
             self._session = aiohttp.ClientSession(headers=self._headers)
         url = self._base + path

@@ -6,7 +6,9 @@ killed for memory. Here such a crash ends only this process; the bot's superviso
 
 Protocol: one JSON object per line. The worker first writes ``{"event": "ready", "name": …}``
 once the model has loaded *and* generated a token (so "ready" means "can answer"), or
-``{"event": "load_failed", "error": …}`` and exits. Then each request
+``{"event": "load_failed", "error": …}`` and exits. On llama.cpp that probe token is generated
+from the answer prompt's fixed part, which then stays evaluated for every answer (and is saved
+in the model cache, so the next process restores it instead of computing it). Then each request
 ``{"id": N, "messages": […], "max_tokens": M}`` gets ``{"id": N, "generation": {…}}`` or
 ``{"id": N, "error": …}``. End of input ends the worker.
 
@@ -16,6 +18,7 @@ to stdout from native code, and a stray byte there would corrupt the protocol.
 
 from __future__ import annotations
 
+import concurrent.futures
 import ctypes
 import dataclasses
 import faulthandler
@@ -28,6 +31,8 @@ from typing import BinaryIO
 
 LOAD_FAILED_EXIT = 3
 PROBE_MESSAGES = [{"role": "user", "content": "Say OK."}]
+# Under the model cache: evaluated answer-prompt prefixes, restored at start (see LlamaCppGenerator.prime).
+PROMPT_STATE_DIR = "prompt-state"
 # Prefer this process to the bot when the kernel must kill something for memory.
 OOM_SCORE_ADJ = 500
 _PR_SET_PDEATHSIG = 1
@@ -43,9 +48,13 @@ def main(argv: list[str]) -> int:
     from summarizer.answering.generation import load_generator
     from summarizer.answering.model_files import ModelError, resolve_model
 
+    answer_prefix = _answer_prefix_soon()
     try:
         generator = load_generator(resolve_model(spec, Path(cache_dir)), runtime)
-        generator.generate(PROBE_MESSAGES, max_tokens=1)
+        if hasattr(generator, "prime"):
+            generator.prime(answer_prefix.result(), Path(cache_dir) / PROMPT_STATE_DIR)
+        else:
+            generator.generate(PROBE_MESSAGES, max_tokens=1)
     except ModelError as exc:
         _send(protocol, {"event": "load_failed", "error": str(exc)})
         return LOAD_FAILED_EXIT
@@ -62,7 +71,28 @@ def main(argv: list[str]) -> int:
             _send(protocol, {"id": request["id"], "error": str(exc) or type(exc).__name__})
         else:
             _send(protocol, {"id": request["id"], "generation": dataclasses.asdict(generation)})
-    return 0
+    # Freeing the model and tearing the interpreter down take about 0.15 s, which a closing bot
+    # (or a one-shot `briefbot ask`) would wait for; replies are unbuffered and nothing else
+    # needs an orderly exit, so the kernel reclaims the memory instead.
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _answer_prefix_soon() -> concurrent.futures.Future:
+    """The probe for a runtime that keeps evaluated prompts: the answer prompt with no evidence
+    and no question, so its fixed part (instructions and worked example, about 160 of a typical
+    450 tokens) is evaluated before the first question and reused by every answer. Imported in
+    a thread: answering's modules take about 0.2 s to import, which then overlaps the model's
+    load (native code that releases the GIL)."""
+    def build() -> list[dict[str, str]]:
+        from summarizer.answering.answerer import build_messages
+
+        return build_messages("", [])
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer-prefix")
+    future = pool.submit(build)
+    pool.shutdown(wait=False)
+    return future
 
 
 def _claim_stdout() -> BinaryIO:

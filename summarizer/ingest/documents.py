@@ -238,6 +238,8 @@ def sentences_of(text: str) -> list[str]:
 
 def split_sentences(text: str, offset: int = 0) -> list[Span]:
     """Sentences with offsets; a quotation the segmenter splits is joined back into one sentence."""
+    if not text:  # blingfire fails an assertion on "" (an empty model reply reaches here)
+        return []
     _, bounds = blingfire.text_to_sentences_and_offsets(text)
     spans = [Span(offset + start, offset + end, text[start:end]) for start, end in bounds]
     merged: list[Span] = []

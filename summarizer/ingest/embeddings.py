@@ -33,7 +33,10 @@ def bundled_model_path() -> Path:
 
 
 class Embedder:
-    """Loads the model on first use (it takes seconds) and encodes to L2-normalised float32."""
+    """Loads the model on first use (it takes seconds) and encodes to L2-normalised float32.
+
+    Batches (ingest) run on sentence-transformers; single questions (``encode_query``) run on the
+    same weights in NumPy (``query_encoder``), so answering never waits for torch to import."""
 
     name = "all-MiniLM-L6-v2"
 
@@ -42,6 +45,9 @@ class Embedder:
         self._batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
+        self._query_encoder = None
+        self._query_encoder_checked = False
+        self._query_lock = threading.Lock()
 
     def load(self):
         """The model, loaded once; blocking, so call it from a worker thread under an event loop."""
@@ -58,6 +64,36 @@ class Embedder:
                 except OSError as exc:
                     raise EmbeddingModelError(f"cannot load the embedding model from {path}: {exc}") from None
         return self._model
+
+    def load_for_queries(self) -> None:
+        """Load what ``encode_query`` runs on. Blocking, like ``load``."""
+        if self._numpy_encoder() is None:
+            self.load()
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One text's vector (a question or a search query). Blocking; call from a worker thread."""
+        encoder = self._numpy_encoder()
+        return encoder.encode(text) if encoder is not None else self.encode([text])[0]
+
+    def _numpy_encoder(self):
+        """The NumPy encoder, or None when it does not reproduce this model (then questions go
+        through sentence-transformers too)."""
+        with self._query_lock:
+            if not self._query_encoder_checked:
+                from summarizer.ingest import query_encoder
+
+                path = self._path or bundled_model_path()
+                try:
+                    if query_encoder.supports(path):
+                        self._query_encoder = query_encoder.QueryEncoder(path)
+                    else:
+                        log.info("questions are embedded with sentence-transformers: the NumPy encoder does "
+                                 "not reproduce the model in %s", path)
+                except Exception as exc:  # noqa: BLE001 - sentence-transformers still embeds them, only slower
+                    log.warning("questions are embedded with sentence-transformers: the NumPy encoder "
+                                "failed to load (%s: %s)", type(exc).__name__, exc)
+                self._query_encoder_checked = True
+            return self._query_encoder
 
     @property
     def dimension(self) -> int:

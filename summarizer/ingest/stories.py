@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from store import Article, Corpus
 
@@ -32,6 +31,10 @@ def same_story_groups(articles: list[Article]) -> dict[str, str]:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
+
+    # Imported here, not at the top: scikit-learn takes about a second to import, and every
+    # `briefbot ask` imports this module (through the engine) without ever linking stories.
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
     tfidf = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 1), min_df=1)
     matrix = tfidf.fit_transform([f"{a.title}\n{a.body}" for a in articles])

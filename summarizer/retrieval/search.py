@@ -88,7 +88,7 @@ class SearchIndex:
             await self.refresh()
 
     async def embed(self, text: str) -> np.ndarray:
-        return (await asyncio.to_thread(self.embedder.encode, [text]))[0]
+        return await asyncio.to_thread(self.embedder.encode_query, text)
 
     async def rank(self, query: str, *, filters: Filters = Filters(), limit: int = 10,
                    query_vector: np.ndarray | None = None, strict: bool = False) -> tuple[list[Ranked], np.ndarray]:

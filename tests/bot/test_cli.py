@@ -38,6 +38,24 @@ def test_ask_json_has_the_documented_shape(db_copy):
     assert "Traceback" not in result.stderr
 
 
+def test_ask_imports_no_heavy_library(db_copy):
+    """A one-shot ask pays for every import: the question is embedded in NumPy and the model runs
+    in its own process, so neither torch nor the libraries built on it are loaded."""
+    code = ("import sys, bot.cli\n"
+            "status = bot.cli.main(sys.argv[1:])\n"
+            "heavy = ('torch', 'transformers', 'sentence_transformers', 'sklearn', 'scipy', 'discord', 'aiohttp')\n"
+            "print('heavy:', ' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+            "sys.exit(status)\n")
+    environment = os.environ | {"BRIEFBOT_DB": str(db_copy), "BRIEFBOT_MODEL": "smollm2",
+                                "BRIEFBOT_MODEL_CACHE": str(db_copy.parent / "models"), "DISCORD_TOKEN": ""}
+    result = subprocess.run([sys.executable, "-c", code, "ask", "What did Lavrov say about the Quad?", "--json",
+                             "--no-cache"], capture_output=True, text=True, env=environment, cwd=db_copy.parent,
+                            timeout=180, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["citations"]
+    assert result.stderr.splitlines()[-1] == "heavy: ", result.stderr
+
+
 def test_reingest_of_unchanged_corpus_does_no_embedding(db_copy):
     result = run("ingest", db=db_copy)
     assert result.returncode == 0, result.stderr

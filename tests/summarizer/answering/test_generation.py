@@ -116,3 +116,71 @@ def test_missing_runtime_package_is_a_model_error(monkeypatch, smollm2):
     monkeypatch.setitem(sys.modules, "llama_cpp", None)
     with pytest.raises(ModelError, match=r"'llama.cpp' is not installed \(pip install llama-cpp-python\)"):
         load_generator(smollm2, runtime="llama.cpp")
+
+
+# -- the answer prompt's fixed part, evaluated once and kept (LlamaCppGenerator.prime) ------------
+
+EXAMPLE = [
+    {"role": "system", "content": "Answer from the numbered evidence only, in one sentence, citing it."},
+    {"role": "user", "content": "Evidence:\n[1] The ministers met in Geneva on Monday.\n\nQuestion: Where did they meet?"},
+    {"role": "assistant", "content": "They met in Geneva [1]."},
+]
+PROBE = EXAMPLE + [{"role": "user", "content": "Evidence:\n\n\nQuestion: "}]
+QUESTION = EXAMPLE + [{"role": "user", "content": "Evidence:\n[1] Talks resume in Vienna on Friday after a "
+                                                  "pause.\n\nQuestion: When do the talks resume?"}]
+
+
+def fresh_llama(smollm2):
+    return load_generator(smollm2, runtime="llama.cpp", n_threads=2, context_tokens=512)
+
+
+def evaluated_batches(generator) -> list[int]:
+    """Spies on how many tokens each llama.cpp evaluation is given."""
+    sizes: list[int] = []
+    inner = generator._llm.eval
+
+    def spy(tokens):
+        sizes.append(len(tokens))
+        return inner(tokens)
+
+    generator._llm.eval = spy
+    return sizes
+
+
+def test_a_primed_prefix_is_reused_and_changes_no_answer(smollm2, tmp_path):
+    plain = fresh_llama(smollm2).generate(QUESTION, max_tokens=24)
+
+    primed = fresh_llama(smollm2)
+    primed.prime(PROBE, tmp_path)
+    batches = evaluated_batches(primed)
+    answer = primed.generate(QUESTION, max_tokens=24)
+    assert (answer.text, answer.completion_tokens) == (plain.text, plain.completion_tokens)
+    assert batches[0] < plain.prompt_tokens - 40, "the chat template's prefix was not matched"
+
+    (saved,) = tmp_path.glob("smollm2-*.kv")
+    written = saved.stat().st_mtime_ns
+    restarted = fresh_llama(smollm2)  # as the next process starts: restores instead of evaluating
+    batches = evaluated_batches(restarted)
+    restarted.prime(PROBE, tmp_path)
+    assert batches == [1], "the saved prompt was evaluated again"
+    assert saved.stat().st_mtime_ns == written
+    assert restarted.generate(QUESTION, max_tokens=24).text == plain.text
+
+
+@pytest.mark.parametrize("damage", [lambda data: b"not a saved prompt" * 100, lambda data: data[:-1]],
+                         ids=["junk", "truncated"])  # llama.cpp itself aborts the process on a truncated state
+def test_a_damaged_saved_prompt_is_evaluated_again(smollm2, tmp_path, damage):
+    fresh_llama(smollm2).prime(PROBE, tmp_path)
+    (saved,) = tmp_path.glob("*.kv")
+    whole = saved.read_bytes()
+    saved.write_bytes(damage(whole))
+    generator = fresh_llama(smollm2)
+    assert generator.prime(PROBE, tmp_path).completion_tokens == 1
+    assert generator.generate(QUESTION, max_tokens=24).text == fresh_llama(smollm2).generate(QUESTION, 24).text
+    assert len(saved.read_bytes()) == len(whole), "the damaged file was not replaced"
+
+
+def test_a_cache_that_cannot_be_written_costs_only_the_saving(smollm2, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the folder would be")
+    assert fresh_llama(smollm2).prime(PROBE, blocked / "prompt-state").completion_tokens == 1

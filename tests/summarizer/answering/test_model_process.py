@@ -133,6 +133,41 @@ async def test_a_model_that_cannot_load_is_reported_once_and_not_restarted(tmp_p
         await model.close()
 
 
+async def test_the_child_keeps_the_answer_prompts_fixed_part_for_the_next_start(tmp_path):
+    from summarizer.answering.answerer import build_messages
+
+    first = ModelProcess("smollm2", "llama.cpp", tmp_path)
+    try:
+        await first.start()
+    finally:
+        await first.close()
+    (saved,) = (tmp_path / "prompt-state").glob("*.kv")
+    written = saved.stat().st_mtime_ns
+    second = ModelProcess("smollm2", "llama.cpp", tmp_path)
+    try:
+        await second.start()
+        generation = await second.generate(build_messages("Where did the ministers meet?", []), 8, limit_s=30)
+    finally:
+        await second.close()
+    assert generation.completion_tokens > 0
+    assert saved.stat().st_mtime_ns == written, "the second child evaluated the prefix again instead of restoring it"
+
+
+async def test_close_does_not_wait_for_a_child_still_loading(tmp_path):
+    """A one-shot ask answered from the cache closes right after starting the model."""
+    model = ModelProcess("smollm2", "llama.cpp", tmp_path)
+    starting = asyncio.ensure_future(model.start())
+    while model.pid is None:
+        await asyncio.sleep(0.001)
+    pid = model.pid
+    os.kill(pid, signal.SIGSTOP)  # held mid-load: it cannot reach its end of input
+    began = time.monotonic()
+    await model.close()
+    assert time.monotonic() - began < 2.0
+    assert not _alive(pid)
+    await asyncio.gather(starting, return_exceptions=True)
+
+
 async def test_close_ends_the_child(model):
     await model.start()
     pid = model.pid

@@ -1,6 +1,6 @@
 import pytest
 
-from summarizer.ingest.documents import ArticleError, read_article
+from summarizer.ingest.documents import ArticleError, read_article, sentences_of
 from tests.conftest import CORPUS
 
 
@@ -42,6 +42,11 @@ def test_quoted_speech_stays_one_sentence():
     sentences = [s.text for p in article.passages for s in p.sentences]
     quoted = [s for s in sentences if "energetic and forward looking" in s]
     assert len(quoted) == 1 and quoted[0].count("“") == quoted[0].count("”")
+
+
+def test_empty_text_has_no_sentences():
+    """An empty model reply is split too, before verification rejects it."""
+    assert sentences_of("") == [] and sentences_of("  ") == []
 
 
 def test_metadata_is_inferred_without_front_matter(tmp_path):
