@@ -114,8 +114,12 @@ class Interaction:
         return self.ack_type == 5
 
     def visible(self) -> list[Posted]:
-        """Responses a user can read (not the "thinking…" placeholder)."""
-        return [r for r in self.responses if not r.loading and (r.content or r.message.get("embeds"))]
+        """The messages a user can read, each as it reads now (an edit replaces the version it
+        edits; the "thinking…" placeholder is not one)."""
+        latest: dict[str, Posted] = {}
+        for response in self.responses:
+            latest[response.message["id"]] = response  # keeps the message's first place in the order
+        return [r for r in latest.values() if not r.loading and (r.content or r.message.get("embeds"))]
 
 
 @dataclass
