@@ -100,6 +100,14 @@ class BriefBot(commands.Bot):
         log.info("connected as %s (%s) to %d servers", self.user, self.user.id if self.user else "?",
                  len(self.guilds))
 
+    async def close(self) -> None:
+        """discord.py dispatches READY from a task that waits for the servers to arrive; stopped
+        inside that wait, the task outlives close() and fails on the closed client (a traceback
+        in the log on every quick stop), so it is cancelled first."""
+        ready = getattr(self._connection, "_ready_task", None)
+        if ready is not None:
+            ready.cancel()
+        await super().close()
 
 
 def _point_at_api(settings: Settings) -> None:

@@ -73,6 +73,7 @@ class BotProcess:
         self.stderr_path = cwd / f"{name}.stderr"
         self.proc: asyncio.subprocess.Process | None = None
         self.started_at = 0.0
+        self.stopped_at = 0.0
 
     async def start(self) -> "BotProcess":
         with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
@@ -113,6 +114,7 @@ class BotProcess:
         """Ctrl-C (SIGINT) by default, as a user stops it; SIGKILL after ``timeout``."""
         if not self.running:
             return self.proc.returncode if self.proc else None
+        self.stopped_at = time.monotonic()
         self.proc.send_signal(sig)
         try:
             return await asyncio.wait_for(self.proc.wait(), timeout)

@@ -3,11 +3,15 @@ beating; slash commands are registered by `briefbot sync`, never on connect."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from tests.e2e.discord_double import DiscordDouble
 from tests.e2e.harness import TOKEN, assert_token_never_sent, bot_env, run_cli
 
 ADMIN_COMMANDS = {"ingest", "digest-subscribe", "digest-unsubscribe"}
 MANAGE_GUILD = str(1 << 5)
+READY_WAIT_S = 2.0  # discord.py's guild_ready_timeout: READY comes this long after the last server
 
 
 async def test_sync_registers_valid_commands_without_connecting(double: DiscordDouble, files, figures):
@@ -54,3 +58,25 @@ async def test_run_identifies_and_keeps_beating(double: DiscordDouble, launch, f
     figures.update(connect_s=conn.opened_at - bot.started_at,
                    max_heartbeat_late_s=double.gateway.max_heartbeat_lateness())
     assert "Traceback" not in bot.log
+
+
+
+
+async def test_stopped_mid_answer_while_the_servers_arrive_exits_cleanly(double: DiscordDouble, launch, figures):
+    """Ctrl-C, as a user restarting a bot does, right after a draft reply, while the model is
+    still writing and discord.py still waits for the servers (2 s after the last GUILD_CREATE):
+    the stop is clean, with no traceback from the READY it cut short."""
+    bot = await launch()
+    connected_at = double.gateway.live.opened_at
+    reader = double.add_user("reader")
+    questions = [await double.say(reader, text) for text in ("What did Lavrov say about the Quad?",
+                                                              "What did Jaishankar discuss with Blinken?")]
+    await double.wait_for(lambda: all(double.replies_to(q["id"]) for q in questions), 30, "the drafts")
+    # Stop just before READY is due, with a summary being written: the shutdown waits for the
+    # model, so it outlasts the servers' wait, the cut-short READY's moment of failure.
+    await asyncio.sleep(max(0.0, connected_at + READY_WAIT_S - 0.2 - time.monotonic()))
+    code = await bot.stop()
+    figures.update(stop_sent_after_connect_s=bot.stopped_at - connected_at,
+                   stopping_took_s=time.monotonic() - bot.stopped_at)
+    assert code in (0, 130), bot.tail()
+    assert "Traceback" not in bot.log and "never awaited" not in bot.log, bot.tail()
