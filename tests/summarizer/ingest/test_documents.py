@@ -58,15 +58,15 @@ def test_metadata_is_inferred_without_front_matter(tmp_path):
     assert article.published == "2022-01-05"
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (b"", "empty"),
-    (b"\x00\x01\x02binary" * 10, "binary"),
-    (b"caf\xe9 is not utf-8 " * 10, "UTF-8"),
-    (b"---\ntitle: x\npublished: 2022-13-45\n---\nSome body text that is long enough to be an article.\n", "date"),
-    (b"---\ntitle: [unclosed\n---\nSome body text that is long enough to be an article here.\n", "YAML"),
-])
-def test_bad_files_get_a_one_line_reason(tmp_path, raw, reason):
-    path = tmp_path / "bad.txt"
+_BAD_BYTES = [(b"", "empty"), (b"\x00\x01\x02binary" * 10, "binary"), (b"caf\xe9 is not utf-8 " * 10, "UTF-8")]
+_BAD_YAML = (b"---\ntitle: [unclosed\n---\nSome body text that is long enough to be an article here.\n", "YAML")
+
+
+@pytest.mark.parametrize("suffix, raw, reason",
+                         [(suffix, *case) for suffix in (".txt", ".md", ".html") for case in _BAD_BYTES]
+                         + [(suffix, *_BAD_YAML) for suffix in (".txt", ".md")])
+def test_bad_files_get_a_one_line_reason(tmp_path, suffix, raw, reason):
+    path = tmp_path / f"bad{suffix}"
     path.write_bytes(raw)
     with pytest.raises(ArticleError) as err:
         read_article(path)
@@ -79,3 +79,12 @@ def test_huge_file_is_refused_without_reading_it(tmp_path):
         f.truncate(50 * 1024 * 1024)
     with pytest.raises(ArticleError, match="too large"):
         read_article(path)
+
+
+def test_impossible_date_is_ingested_undated(tmp_path):
+    """YAML refuses to build 2022-13-45; the article is kept, undated, for the ingest report to list."""
+    path = tmp_path / "impossible.txt"
+    path.write_bytes(b"---\ntitle: x\npublished: 2022-13-45\n---\n"
+                     b"Some body text that is long enough to be an article.\n")
+    article = read_article(path)
+    assert article.undated and article.record.title == "x"
