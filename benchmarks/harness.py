@@ -53,6 +53,7 @@ async def open_engine(params: dict, *, generator: Generator | None = None,
         model_cache=Path(params.get("model_cache", "data/models")),
         generation_timeout_s=params.get("generation_timeout_s", DEFAULT_GENERATION_TIMEOUT_S),
         summary_wait_s=params.get("summary_wait_s", DEFAULT_SUMMARY_WAIT_S),
+        allow_private_urls=params.get("allow_private_urls", False),  # the feed figures serve on 127.0.0.1
     )
     return await Engine.open(config, generator=generator, embedder=embedder)
 

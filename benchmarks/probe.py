@@ -19,6 +19,7 @@ PROBES = {
     "retrieval": "benchmarks.retrieval:measure",
     "answers": "benchmarks.answers:measure",
     "event_loop": "benchmarks.eventloop:measure",
+    "feeds": "benchmarks.feeds:measure",
     "ours_transformers": "benchmarks.runtimes:ours_transformers",
     "raw_transformers": "benchmarks.runtimes:raw_transformers",
 }

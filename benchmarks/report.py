@@ -73,6 +73,9 @@ def summary_rows(results: dict) -> list[Row]:
     rows.append(_row("event-loop max gap, 20 concurrent asks", figures["event_loop_gap"], _event_loop_cells))
     rows.append(_row("20 concurrent asks: first cited reply p50 / p95; share ending generated",
                      figures["answers_under_load"], _under_load_cells))
+    feeds = figures.get("feeds", {"error": "not measured in this run"})
+    rows.append(_row("feed poll, articles/min (fetch to searchable)", feeds, _poll_cells))
+    rows.append(_row("poll of 50 feeds all answering 304", feeds, _quiet_poll_cells))
     return rows
 
 
@@ -126,7 +129,7 @@ def _cold_start_cells(f: dict) -> tuple[str, str, str]:
 
 def _rss_cells(f: dict) -> tuple[str, str, str]:
     by = f["by_figure_mb"]
-    baseline = f"raw load+generate alone: {_num(by.get('cold_start_load_only'), 0)} MiB"
+    baseline = f"raw load+generate alone: {_num(by.get('cold_start_raw_load_and_generate'), 0)} MiB"
     if by.get("ours_transformers") is not None:
         baseline += f"; ours on transformers (fp32): {_num(by['ours_transformers'], 0)} MiB"
     return f"{_num(f['serving_max_mb'], 0)} MiB", baseline, "—"
@@ -146,6 +149,21 @@ def _under_load_cells(f: dict) -> tuple[str, str, str]:
             f"{_times(f['ratio_first_reply_p95'])} at p95")
 
 
+def _poll_cells(f: dict) -> tuple[str, str, str]:
+    poll = f["poll"]
+    return (f"{_num(poll['articles_per_min'])} ({poll['articles']} new items: feed, pages over HTTP, extraction, "
+            f"embedding, store, index; {_num(poll['wall_s'], 2)} s)",
+            f"{_num(poll['raw_extract_articles_per_min'])} (raw `trafilatura.extract`, same pages in memory)",
+            f"{_times(poll['ratio'])}")
+
+
+def _quiet_poll_cells(f: dict) -> tuple[str, str, str]:
+    quiet = f["all_304"]
+    return (f"{_ms(quiet['ours_ms'])} (`Engine.poll_feeds`, {quiet['requests_per_round']} requests incl. robots.txt)",
+            f"{_ms(quiet['baseline_ms'])} (raw httpx, the same {quiet['feeds']} conditional GETs, 2 per host)",
+            f"{_times(quiet['ratio'])}")
+
+
 def render_table(results: dict) -> str:
     lines = ["| figure | ours | baseline in the same run | ours ÷ baseline |", "|---|---|---|---|"]
     lines += [f"| {' | '.join(row)} |" for row in summary_rows(results)]
@@ -158,7 +176,7 @@ def evaluate_targets(results: dict) -> list[Target]:
     figures = results["figures"]
     checks: list[Callable[[dict], list[Target]]] = [
         _ingest_target, _retrieval_targets, _cached_targets, _uncached_target, _cold_start_target, _rss_target,
-        _under_load_targets]
+        _under_load_targets, _feed_targets]
     targets = []
     for check in checks:
         try:
@@ -171,7 +189,7 @@ def evaluate_targets(results: dict) -> list[Target]:
 
 def _ingest_target(figures: dict) -> list[Target]:
     f = figures["ingest_throughput"]
-    met = f["ratio"] >= 0.8
+    met = f["ratio"] >= 0.9
     settings = f["encoder_settings"]
     # Split by CPU time, which other processes on the machine disturb less than wall time.
     settings_cpu = f["encoder_only_cpu_s"] - f["baseline_cpu_s"]
@@ -189,7 +207,23 @@ def _ingest_target(figures: dict) -> list[Target]:
            "length-sorting all sentences once instead of per chunk (less padding) should close most of the rest."
            if settings_cpu > rest_cpu else
            "Overlapping parsing and writing with encoding would close most of it."))
-    return [Target("ingest throughput", "≥ 0.8× raw encode", _times(f["ratio"]), met, note)]
+    return [Target("ingest throughput", "≥ 0.9× raw encode", _times(f["ratio"]), met, note)]
+
+
+def _feed_targets(figures: dict) -> list[Target]:
+    f = figures["feeds"]
+    poll, quiet = f["poll"], f["all_304"]
+    # A poll takes at most 50 new items: at this rate a full one is searchable within 100 s.
+    poll_met = poll["articles_per_min"] >= 30
+    quiet_met = quiet["ours_ms"] < 1000
+    return [
+        Target("feed poll throughput, fetch to searchable", "≥ 30 articles/min", f"{_num(poll['articles_per_min'])}/min",
+               poll_met, "" if poll_met else "Extraction is a small part (see the raw figure); the rest is embedding "
+               "and storing, as for files."),
+        Target("poll of 50 feeds that all answer 304", "< 1 s", _ms(quiet["ours_ms"]), quiet_met,
+               "" if quiet_met else f"{_times(quiet['ratio'])} the raw conditional GETs: the rest is one SQLite "
+               "write per feed recording the poll."),
+    ]
 
 
 def _retrieval_targets(figures: dict) -> list[Target]:
@@ -464,5 +498,12 @@ METHOD = """\
   is the time from the burst's start to each asker's first reply.
 - **Event loop.** During the draft-first burst a task sleeps 10 ms at a time and records how late
   it wakes.
+- **Feeds.** A real HTTP server on 127.0.0.1 (`benchmarks/news_site.py`) publishes synthetic
+  articles as web pages (navigation, cookie notice, footer, OpenGraph and canonical metadata
+  around the text) listed in an RSS feed. Poll throughput is one `Engine.poll_feeds` of a feed
+  with that many new items, from the conditional GET to the last article searchable, beside raw
+  `trafilatura.extract(with_metadata=True)` on the same pages already in memory. The all-304
+  figure follows 50 feeds whose validators are known, then times full poll rounds in which every
+  feed answers 304, alternated with raw httpx sending the same 50 conditional GETs two at a time.
 - **Shared machine.** Other work on the machine slows both sides of a comparison; the load average
   is recorded above. Ratios are more stable than absolute times."""

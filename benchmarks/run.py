@@ -36,7 +36,7 @@ PROBE_TIMEOUT_S = 1800
 ANSWER_FIGURE_TIMEOUT_S = 600.0
 # The figures of the table, in its order: the JSON's contract.
 FIGURES = ("ingest_throughput", "retrieval", "cached_answer", "uncached_answer", "decode_tokens_per_s",
-           "cold_start", "peak_rss", "event_loop_gap", "answers_under_load")
+           "cold_start", "peak_rss", "event_loop_gap", "answers_under_load", "feeds")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class Plan:
     transformers_warm_up: bool  # replay the engine's warm-up prompt first (unmeasured)
     cold_starts: int
     event_loop_timeout_s: float | None  # None: the bot's generation timeout
+    feed_articles: int = 48  # new items in the measured poll (one poll takes at most 50)
+    feed_rounds: int = 5  # all-304 poll rounds, ours and raw alternated
     concurrent_asks: int = 20
     seed: int = 7
 
@@ -66,7 +68,7 @@ def make_plan(quick: bool, model: str) -> Plan:
         return Plan(quick=True, model="smollm2", ingest_passages=150, ingest_repetitions=1,
                     retrieval_sizes=(1000,), retrieval_queries=20, questions=3, uncached_passes=1,
                     cached_rounds=30, transformers_prompts=1, transformers_warm_up=False, cold_starts=1,
-                    event_loop_timeout_s=5.0)
+                    event_loop_timeout_s=5.0, feed_articles=8, feed_rounds=2)
     return Plan(quick=False, model=model, ingest_passages=2000, ingest_repetitions=2,
                 retrieval_sizes=(1000, 10000, 100000), retrieval_queries=100, questions=6, uncached_passes=2,
                 cached_rounds=50, transformers_prompts=2, transformers_warm_up=True, cold_starts=3,
@@ -175,6 +177,7 @@ class Bench:
         figures["answers_under_load"] = self.attempt("answers_under_load",
                                                      lambda: under_load_figure(figures["event_loop_gap"], self.plan.model))
         figures["cold_start"] = self.attempt("cold_start", self.cold_start)
+        figures["feeds"] = self.attempt("feeds", self.feeds)
         figures["peak_rss"] = self.peak_rss(figures)
         return {name: figures[name] for name in FIGURES}
 
@@ -255,6 +258,13 @@ class Bench:
             "generation_timeout_s": timeout, "summary_wait_s": DEFAULT_SUMMARY_WAIT_S,
         })
 
+    def feeds(self) -> dict:
+        return self.probe("feeds", "feeds", {
+            "source_corpus": str(self.inputs.source_corpus), "db_path": str(self.scratch / "feeds.db"),
+            "corpus_dir": str(self.scratch / "feeds-corpus"), "articles": self.plan.feed_articles,
+            "rounds": self.plan.feed_rounds, "seed": self.plan.seed,
+        })
+
     def cold_start(self) -> dict:
         env = self.env | {
             "BRIEFBOT_DB": str(self.answer_db), "BRIEFBOT_CORPUS": str(self.scratch / "corpus"),
@@ -272,7 +282,8 @@ class Bench:
         for label in ("ours_transformers", "raw_transformers", "event_loop"):
             readings[label] = self.processes.get(label, {}).get("peak_rss_mb")
         readings["cold_start_ask"] = figures["cold_start"].get("peak_rss_mb")
-        readings["cold_start_load_only"] = figures["cold_start"].get("baseline_peak_rss_mb")
+        readings["cold_start_raw_load_and_generate"] = figures["cold_start"].get("baseline_peak_rss_mb")
+        readings["feeds"] = figures["feeds"].get("peak_rss_mb")
         serving = [readings[k] for k in ("answers", "event_loop", "cold_start_ask") if readings[k] is not None]
         return {"model": self.plan.model, "by_figure_mb": readings,
                 "serving_max_mb": max(serving) if serving else math.nan}

@@ -17,12 +17,14 @@ from bot.cogs.admin import AdminCog
 from bot.cogs.ask import AskCog, Cooldowns
 from bot.cogs.common import AskCooldown, NotAdmin, UserFacingError, tell_privately
 from bot.cogs.digest import Clock, DigestCog, utc_now
+from bot.cogs.feeds import FeedsCog
 from bot.cogs.lookups import LookupsCog
 from bot.cogs.stats import StatsCog
 from bot.render.limits import NO_MENTIONS, escape
 from bot.settings import Settings
 from store import ReadOnlyStoreError
-from summarizer.engine import Engine
+from store.feeds import FeedExistsError, InvalidFeedError
+from summarizer.engine import Engine, FeedNotAdded
 from summarizer.results import QuestionError
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ def user_message(error: app_commands.AppCommandError) -> str | None:
     cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(cause, (QuestionError, UserFacingError, NotAdmin, AskCooldown)):
         return str(cause)
+    if isinstance(cause, (FeedNotAdded, FeedExistsError, InvalidFeedError)):
+        return escape(str(cause))
     if isinstance(cause, ReadOnlyStoreError):
         return "The briefing store is read-only at the moment, so nothing was saved. Questions still work."
     if isinstance(cause, app_commands.NoPrivateMessage):
@@ -91,6 +95,7 @@ class BriefBot(commands.Bot):
         await self.add_cog(DigestCog(self, self.engine, clock=self.clock,
                                      post_empty_days=self.settings.digest_empty_days, schedule=self.background))
         await self.add_cog(AdminCog(self.engine))
+        await self.add_cog(FeedsCog(self.engine, schedule=self.background))
         await self.add_cog(StatsCog(self.engine))
 
     async def on_message(self, message: discord.Message) -> None:

@@ -36,9 +36,21 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="briefbot", description="Cited diplomatic briefings from a local news corpus.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="ingest article files or folders (default: the corpus folder)")
-    p.add_argument("paths", nargs="*", type=Path)
+    p = sub.add_parser("ingest", help="ingest article files, folders or web pages (default: the corpus folder)")
+    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL",
+                   help="a .txt, .md or .html file, a folder of them, or an article's http(s) address")
     p.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
+
+    p = sub.add_parser("feeds", help="follow RSS, Atom and JSON feeds: add, list, remove, poll")
+    feeds = p.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    f = feeds.add_parser("add", help="follow a feed and poll it once now")
+    f.add_argument("url")
+    f.add_argument("--every", help="how often to poll, e.g. 30m, 2h (default: BRIEFBOT_FEED_EVERY)")
+    feeds.add_parser("list", help="the feeds followed, with their last poll and last error")
+    f = feeds.add_parser("remove", help="stop following a feed (its articles stay)")
+    f.add_argument("feed", help="the feed's number from `briefbot feeds list`, or its address")
+    f = feeds.add_parser("poll", help="poll the feeds once and exit (for cron)")
+    f.add_argument("--all", action="store_true", help="every feed, not only those due")
 
     p = sub.add_parser("search", help="hybrid search over passages")
     p.add_argument("query")
@@ -137,9 +149,23 @@ def _print_json(data: object) -> None:
 
 # -- commands -----------------------------------------------------------------------------
 
+def _is_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    urls = [p for p in args.paths if _is_url(p)]
+    paths = [Path(p) for p in args.paths if not _is_url(p)]
+
     async def work(engine):
-        report = await engine.ingest(args.paths or None, prune=args.prune, progress=sys.stderr.isatty())
+        failed = False
+        for url in urls:
+            result = await engine.ingest_url(url)
+            print(result.message, file=sys.stdout if result.ok else sys.stderr)
+            failed |= not result.ok
+        if urls and not paths:
+            return EXIT_FAILED if failed else 0
+        report = await engine.ingest(paths or None, prune=args.prune, progress=sys.stderr.isatty())
         for name, reason in report.failed:
             print(f"briefbot: {name}: {reason}", file=sys.stderr)
         print(report.summary())
@@ -147,8 +173,41 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             corpus = (await engine.stats()).corpus
             print(f"store {settings.db}: {corpus.articles} articles, {corpus.passages} passages, "
                   f"{corpus.stories} stories. Try: briefbot ask \"What did Lavrov say about the Quad?\"")
-        return EXIT_FAILED if report.failed else 0
+        return EXIT_FAILED if report.failed or failed else 0
     return await _with_engine(settings, work)
+
+
+async def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.render.feeds import feed_added_text, feed_list_text, feed_removed_text, poll_text
+    from summarizer.web.schedule import IntervalError, parse_interval
+
+    every_s = None
+    if getattr(args, "every", None):
+        try:
+            every_s = parse_interval(args.every, minimum_s=settings.feed_min_every)
+        except IntervalError as exc:
+            raise CliError(str(exc)) from None
+
+    async def work(engine):
+        action = args.feeds_command
+        if action == "add":
+            print(feed_added_text(await engine.add_feed(args.url, every_s=every_s)))
+        elif action == "list":
+            print(feed_list_text(await engine.feeds()))
+        elif action == "remove":
+            removed = await engine.remove_feed(args.feed)
+            if removed is None:
+                raise CliError(f"no feed {args.feed!r} is followed; `briefbot feeds list` shows them")
+            print(feed_removed_text(removed))
+        else:
+            results = await engine.poll_feeds(due_only=not args.all)
+            for result in results:
+                print(poll_text(result))
+            if not results:
+                print("no feed is due" if not args.all else "no feeds are followed")
+            return EXIT_FAILED if results and all(r.error for r in results) else 0
+        return 0
+    return await _with_engine(settings, work, read_only=args.feeds_command == "list")
 
 
 async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -286,7 +345,7 @@ async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
-    "ingest": cmd_ingest, "search": cmd_search, "sources": cmd_sources, "ask": cmd_ask, "eval": cmd_eval,
+    "ingest": cmd_ingest, "feeds": cmd_feeds, "search": cmd_search, "sources": cmd_sources, "ask": cmd_ask, "eval": cmd_eval,
     "digest": cmd_digest, "doctor": cmd_doctor, "chat": cmd_chat, "run": cmd_run, "sync": cmd_sync, "bench": cmd_bench,
 }
 

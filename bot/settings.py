@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from summarizer.answering.generation import RUNTIMES
 from summarizer.engine import DEFAULT_GENERATION_TIMEOUT_S, DEFAULT_SUMMARY_WAIT_S, EngineConfig
+from summarizer.web.schedule import DEFAULT_FEED_EVERY_S, MIN_FEED_EVERY_S, format_interval, parse_interval
 
 
 class Settings(BaseSettings):
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     digest_empty_days: bool = Field(default=False, validation_alias="BRIEFBOT_DIGEST_EMPTY_DAYS")
     discord_api_base: str | None = Field(default=None, validation_alias="BRIEFBOT_DISCORD_API_BASE")
     log_level: str = Field(default="INFO", validation_alias="BRIEFBOT_LOG_LEVEL")
+    allow_private_urls: bool = Field(default=False, validation_alias="BRIEFBOT_ALLOW_PRIVATE_URLS")
+    # Seconds; written in .env as intervals ("30m").
+    feed_every: float = Field(default=DEFAULT_FEED_EVERY_S, validation_alias="BRIEFBOT_FEED_EVERY")
+    feed_min_every: float = Field(default=MIN_FEED_EVERY_S, validation_alias="BRIEFBOT_FEED_MIN_EVERY")
 
     @field_validator("discord_token", "discord_api_base", "server_model", "server_api_key", mode="before")
     @classmethod
@@ -41,11 +46,25 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(RUNTIMES)}")
         return value
 
+    @field_validator("feed_every", "feed_min_every", mode="before")
+    @classmethod
+    def _interval(cls, value: object) -> object:
+        return parse_interval(value, minimum_s=1) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _default_within_floor(self) -> "Settings":
+        if self.feed_every < self.feed_min_every:
+            raise ValueError(f"BRIEFBOT_FEED_EVERY ({format_interval(self.feed_every)}) is more often than "
+                             f"BRIEFBOT_FEED_MIN_EVERY ({format_interval(self.feed_min_every)})")
+        return self
+
     def engine_config(self, *, read_only: bool = False) -> EngineConfig:
         return EngineConfig(
             db_path=self.db, corpus_dir=self.corpus, model=self.model, runtime=self.runtime,
             model_cache=self.model_cache, generation_timeout_s=self.generation_timeout, read_only=read_only,
             summary_wait_s=self.summary_wait,
+            allow_private_urls=self.allow_private_urls, feed_every_s=self.feed_every,
+            feed_min_every_s=self.feed_min_every,
             server_model=self.server_model,
             server_api_key=self.server_api_key.get_secret_value() if self.server_api_key else None,
         )

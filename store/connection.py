@@ -7,6 +7,7 @@ share one :class:`Database`."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -51,6 +52,7 @@ class Database:
         self._db = connection
         self.path = path
         self.read_only = read_only
+        self._writing = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str, *, read_only: bool = False) -> "Database":
@@ -126,6 +128,14 @@ class Database:
         """``BEGIN IMMEDIATE`` … commit, or rollback on any exception; refused on a read-only store."""
         if self.read_only:
             raise ReadOnlyStoreError(f"{self.path}: database is read-only; nothing was written")
+        # Every part shares one connection: a second BEGIN while a transaction is open would fail
+        # (a feed poll marking items while an answer's statistics are written, say), so they queue.
+        async with self._writing:
+            async with self._transaction() as db:
+                yield db
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         try:
             await self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:

@@ -11,4 +11,5 @@ LEAD_MIN_WORDS = 8
 
 def citation(n: int, sentence: Sentence, passage: Passage, article: Article) -> Citation:
     return Citation(n=n, article_id=article.id, title=article.title, source=article.source,
-                    published=article.published, path=article.path, quote=sentence.text, passage=passage.text)
+                    published=article.published, path=article.path, quote=sentence.text, passage=passage.text,
+                    url=article.url)

@@ -102,8 +102,9 @@ def fake_model() -> FakeGenerator:
 @pytest.fixture
 async def engine(db_copy, tmp_path, embedder, fake_model):
     # Uploads land in the corpus folder, so tests get their own (the seed copy points at corpus/).
+    # Feeds and pages in tests are served on 127.0.0.1, which users' bots refuse by default.
     config = EngineConfig(db_path=db_copy, corpus_dir=tmp_path / "corpus", model_cache=tmp_path / "models",
-                          generation_timeout_s=5.0)
+                          generation_timeout_s=5.0, allow_private_urls=True)
     opened = await Engine.open(config, generator=fake_model, embedder=embedder)
     yield opened
     await opened.close()

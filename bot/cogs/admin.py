@@ -1,8 +1,9 @@
-"""Corpus administration: `/ingest` an attached article (Manage Server or bot owner)."""
+"""Corpus administration: `/ingest` an attached article or a web page (Manage Server or bot owner)."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import discord
 from discord import app_commands
@@ -10,9 +11,10 @@ from discord.ext import commands
 
 from bot.cogs.common import UserFacingError, admin_only
 from bot.render.embeds import ingest_report_text
-from bot.render.limits import NO_MENTIONS, escape
+from bot.render.limits import CONTENT_LIMIT, NO_MENTIONS, escape
+from bot.render.safety import truncate
 from summarizer.engine import Engine
-from summarizer.ingest.documents import MAX_FILE_BYTES, text_problem
+from summarizer.ingest.documents import ARTICLE_SUFFIXES, MAX_FILE_BYTES, text_problem
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +22,9 @@ log = logging.getLogger(__name__)
 def upload_problem(filename: str, size: int) -> str | None:
     """Why an attachment cannot be an article, judged before downloading it."""
     name = escape(filename)
-    if not filename.lower().endswith(".txt"):
-        return f"{name} is not a .txt file: attach the article as plain text."
+    if Path(filename).suffix.lower() not in ARTICLE_SUFFIXES:
+        kinds = ", ".join(sorted(ARTICLE_SUFFIXES))
+        return f"{name} is not an article file: attach it as {kinds}."
     if size > MAX_FILE_BYTES:
         return f"{name} is {size / 1024 / 1024:.1f} MB; articles can be at most {MAX_FILE_BYTES // 1024 // 1024} MB."
     if size == 0:
@@ -41,10 +44,17 @@ class AdminCog(commands.Cog):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @app_commands.command(name="ingest", description="Add an article (.txt, up to 5 MB) to the corpus")
-    @app_commands.describe(article="The article as UTF-8 text; front matter (title, source, published) optional")
+    @app_commands.command(name="ingest", description="Add an article (a file up to 5 MB, or a web page) to the corpus")
+    @app_commands.describe(article="The article as a UTF-8 .txt, .md or .html file; front matter optional",
+                           url="Or the address of an article page (http or https)")
     @admin_only()
-    async def ingest(self, interaction: discord.Interaction, article: discord.Attachment) -> None:
+    async def ingest(self, interaction: discord.Interaction, article: discord.Attachment | None = None,
+                     url: str | None = None) -> None:
+        if (article is None) == (url is None or not url.strip()):
+            raise UserFacingError("Give either an article file or a url, not both and not neither.")
+        if article is None:
+            await self._ingest_url(interaction, url.strip())
+            return
         problem = upload_problem(article.filename, article.size)
         if problem:
             raise UserFacingError(problem)
@@ -60,4 +70,12 @@ class AdminCog(commands.Cog):
         report = await self.engine.ingest_upload(article.filename, data)
         log.info("ingested upload %r from user %s: %s", article.filename, interaction.user.id, report.summary())
         await interaction.followup.send(ingest_report_text(article.filename, report), ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)
+
+    async def _ingest_url(self, interaction: discord.Interaction, url: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.engine.ingest_url(url)
+        log.info("ingest of %s from user %s: %s", url, interaction.user.id, result.message)
+        text = f"Added to the corpus — {result.message}" if result.ok else f"Could not ingest that page: {result.message}"
+        await interaction.followup.send(truncate(escape(text), CONTENT_LIMIT), ephemeral=True,
                                         allowed_mentions=NO_MENTIONS)

@@ -27,7 +27,8 @@ def _source_text(c: Citation) -> str:
 
 
 def _citation_text(c: Citation) -> str:
-    return f"{_source_text(c)}\n      “{clean(c.quote)}”"
+    link = f"\n      {clean(c.url)}" if c.url else ""
+    return f"{_source_text(c)}{link}\n      “{clean(c.quote)}”"
 
 
 def format_search_text(hits: Sequence[SearchHit]) -> str:

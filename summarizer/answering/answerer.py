@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 # Part of every cache key: bump it whenever the prompt or the verification rules change,
 # so no answer made under older rules is served again.
-ANSWER_VERSION = "7"
+ANSWER_VERSION = "8"  # 8: citations carry the article URL
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_WORDS = 80
 MAX_NEW_TOKENS = 96

@@ -7,6 +7,8 @@ import contextlib
 import re
 from pathlib import Path
 
+from summarizer.ingest.documents import ARTICLE_SUFFIXES
+
 
 class UploadNotSaved(Exception):
     """The upload could not be written; the message says why and that nothing was ingested."""
@@ -18,7 +20,8 @@ class UploadNotSaved(Exception):
 
 def safe_filename(filename: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(filename).name).strip("._") or "upload"
-    return safe if safe.endswith(".txt") else safe + ".txt"
+    # The suffix picks the reader (text, Markdown, HTML); anything else is read as text.
+    return safe if Path(safe).suffix.lower() in ARTICLE_SUFFIXES else safe + ".txt"
 
 
 async def save_upload(folder: Path, filename: str, data: bytes) -> Path:

@@ -28,7 +28,7 @@ UPDATE_MESSAGE = 7
 AUTOCOMPLETE_RESULT = 8
 
 # Application command option types
-STRING, INTEGER, CHANNEL, ATTACHMENT = 3, 4, 7, 11
+SUB_COMMAND, STRING, INTEGER, CHANNEL, ATTACHMENT = 1, 3, 4, 7, 11
 
 
 def snowflake() -> int:

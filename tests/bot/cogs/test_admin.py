@@ -48,7 +48,7 @@ async def test_ingest_without_manage_server_is_refused(bot, alice, channel, inte
 
 
 @pytest.mark.parametrize("filename, content, complaint", [
-    ("report.pdf", b"%PDF-1.7 ...", "is not a .txt file"),
+    ("report.pdf", b"%PDF-1.7 ...", "is not an article file"),
     ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary.txt: binary file, not text"),
     ("latin1.txt", "Caf\u00e9 diplomacy in Paris".encode("latin-1"), "latin1.txt: not UTF-8 text"),
     ("blank.txt", b"   \n\n  ", "blank.txt: empty file"),
