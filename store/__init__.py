@@ -1,7 +1,7 @@
 """Persistence: SQLite through aiosqlite. No ML, no Discord.
 
 One :class:`Database` (connection, migrations, transactions) is shared by the parts that
-own its tables: :class:`Corpus`, :class:`Answers` and :class:`Deliveries`."""
+own its tables: :class:`Corpus`, :class:`Answers`, :class:`Deliveries`, :class:`Digests` and :class:`Feeds`."""
 
 from store.answers import Answers, AskStats
 from store.connection import CorruptDatabaseError, Database, ReadOnlyStoreError, StoreError
@@ -16,9 +16,11 @@ from store.corpus import (
     VectorMatrix,
 )
 from store.deliveries import Deliveries, Subscription
+from store.digests import Digests
+from store.feeds import Feed, FeedExistsError, Feeds, InvalidFeedError, ItemMark
 
 __all__ = [
     "Answers", "Article", "AskStats", "Corpus", "CorpusCounts", "CorruptDatabaseError", "Database",
-    "Deliveries", "NewPassage", "NewSentence", "Passage", "ReadOnlyStoreError", "Sentence", "StoreError",
-    "Subscription", "VectorMatrix",
+    "Deliveries", "Digests", "Feed", "FeedExistsError", "Feeds", "InvalidFeedError", "ItemMark", "NewPassage",
+    "NewSentence", "Passage", "ReadOnlyStoreError", "Sentence", "StoreError", "Subscription", "VectorMatrix",
 ]

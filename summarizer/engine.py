@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, AsyncIterator, Sequence
 
 from store import Answers, Corpus, Database, Deliveries
+from store.digests import Digests
+from store.feeds import Feed, Feeds
 from summarizer.answering.answerer import DEFAULT_SUMMARY_WAIT_S, Answerer, DraftShown
 from summarizer.answering.generation import Generator
 from summarizer.answering.model_slot import ModelSlot
 from summarizer.briefings.delivery import DigestDelivery
-from summarizer.briefings.digest import build_digest
+from summarizer.briefings.digest import Digester
 from summarizer.briefings.lookups import article_brief, find_quotes, source_infos, timeline
 from summarizer.ingest.embeddings import Embedder
-from summarizer.ingest.pipeline import IngestReport, ingest
+from summarizer.ingest.documents import ParsedArticle
+from summarizer.ingest.pipeline import IngestReport, ingest, store_articles
 from summarizer.ingest.uploads import UploadNotSaved, save_upload
 from summarizer.results import (
     Answer,
@@ -35,6 +39,10 @@ from summarizer.results import (
     TimelineEvent,
 )
 from summarizer.retrieval.search import Filters, SearchIndex
+from summarizer.web.schedule import DEFAULT_FEED_EVERY_S, MIN_FEED_EVERY_S
+
+if TYPE_CHECKING:
+    from summarizer.web.poller import FeedPoller, PollResult
 
 log = logging.getLogger(__name__)
 UPLOAD_FOLDER = "uploads"
@@ -42,6 +50,27 @@ UPLOAD_FOLDER = "uploads"
 
 # How long a question waits for generated prose before it is answered extractively.
 DEFAULT_GENERATION_TIMEOUT_S = 30.0
+
+
+class FeedNotAdded(Exception):
+    """Why a feed was not followed, in one line for the user."""
+
+
+@dataclass(frozen=True)
+class FeedAdded:
+    feed: Feed
+    first_poll: "PollResult"
+
+
+@dataclass(frozen=True)
+class UrlIngested:
+    url: str
+    article_id: str | None  # None when nothing could be stored
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.article_id is not None
 
 
 @dataclass(frozen=True)
@@ -57,6 +86,10 @@ class EngineConfig:
     summary_wait_s: float = DEFAULT_SUMMARY_WAIT_S  # when a draft is already shown
     max_concurrent_generations: int = 1
     read_only: bool = False
+    # Feeds and pages: private addresses are refused unless allowed (tests, intranet news).
+    allow_private_urls: bool = False
+    feed_every_s: float = DEFAULT_FEED_EVERY_S
+    feed_min_every_s: float = MIN_FEED_EVERY_S
 
 
 class Engine:
@@ -70,8 +103,10 @@ class Engine:
         self.index = SearchIndex(self.corpus, embedder)
         self.answerer = Answerer(self.corpus, self.answers, self.index, models, summary_wait_s=config.summary_wait_s)
         # Digest subscriptions and once-a-day delivery; the front end passes in how to post.
-        self.deliveries = DigestDelivery(Deliveries(database), self.digest)
+        self.deliveries = DigestDelivery(Deliveries(database), Digester(self.corpus, Digests(database), models))
+        self.followed = Feeds(database)
         self._ingest_lock = asyncio.Lock()
+        self._polling = asyncio.Lock()
         self._model_loading: asyncio.Future[str | None] | None = None
 
     @classmethod
@@ -95,6 +130,7 @@ class Engine:
         return cls(config, database, embedder or Embedder(), models)
 
     async def close(self) -> None:
+        await self.deliveries.close()  # digests being written ahead stop before the store closes
         await self.answerer.drain()
         await self.answerer.models.close()
         if self._model_loading is not None:
@@ -149,6 +185,72 @@ class Engine:
             target.unlink(missing_ok=True)
         return report
 
+    async def _store_web_articles(self, corpus: Corpus, embedder: Embedder,
+                                  articles: Sequence[ParsedArticle]) -> IngestReport:
+        """Feed and page articles go through the same lock and index refresh as files."""
+        async with self._ingest_lock:
+            report = await store_articles(corpus, embedder, articles)
+        if report.changed:
+            await self.index.refresh()
+        return report
+
+    @asynccontextmanager
+    async def _poller(self) -> AsyncIterator["FeedPoller"]:
+        # The web stack (httpx, feedparser, trafilatura) is imported only by what fetches: a
+        # one-shot `briefbot ask` must not pay for it.
+        from summarizer.web.fetch import Fetcher
+        from summarizer.web.poller import FeedPoller
+
+        # One poll at a time: a feed added while a round runs is due in that round too, and two
+        # pollers would each fetch and store its new items.
+        async with self._polling, Fetcher(allow_private=self.config.allow_private_urls) as fetcher:
+            yield FeedPoller(self.followed, self.corpus, self.embedder, fetcher, store=self._store_web_articles)
+
+    async def ingest_url(self, url: str) -> UrlIngested:
+        """Fetch one article page and add it (an address already stored, or the same text, is said so)."""
+        async with self._poller() as poller:
+            article_id, message = await poller.ingest_url(url)
+        return UrlIngested(url, article_id, message)
+
+    # -- feeds ----------------------------------------------------------------------------
+
+    async def feeds(self) -> list[Feed]:
+        return await self.followed.list()
+
+    async def add_feed(self, url: str, *, every_s: float | None = None, guild_id: int | None = None,
+                       added_by: int | None = None) -> FeedAdded:
+        """Follow a feed and poll it at once. An address that is refused, or that answers with
+        something other than a feed, is not kept (FeedNotAdded says why); a feed that is only
+        unreachable for now is kept and retried with backoff."""
+        from summarizer.web.urls import FetchError, check_url_async
+
+        try:
+            checked = await check_url_async(url, allow_private=self.config.allow_private_urls)
+        except FetchError as exc:
+            raise FeedNotAdded(str(exc)) from None
+        async with self._poller() as poller:  # stored and first polled before any round can see it
+            feed = await self.followed.add(checked.url, int(every_s or self.config.feed_every_s), guild_id=guild_id,
+                                           added_by=added_by)
+            first = await poller.poll(feed)
+        if first.error and not first.retryable:
+            await self.followed.remove(feed.id)
+            raise FeedNotAdded(f"not following {url}: {first.error}")
+        return FeedAdded(first.feed, first)
+
+    async def remove_feed(self, id_or_url: str) -> Feed | None:
+        key: int | str = int(id_or_url) if id_or_url.isdigit() else id_or_url
+        feed = await self.followed.get(key)
+        if feed is not None:
+            await self.followed.remove(feed.id)
+        return feed
+
+    async def poll_feeds(self, *, due_only: bool = True) -> list["PollResult"]:
+        """One round: the feeds that are due (or all), concurrently, politely per host."""
+        async with self._poller() as poller:
+            if due_only:
+                return await poller.poll_due()
+            return list(await asyncio.gather(*(poller.poll(feed) for feed in await self.followed.list())))
+
     async def sources(self) -> list[SourceInfo]:
         return await source_infos(self.corpus)
 
@@ -179,9 +281,11 @@ class Engine:
     async def timeline(self, topic: str, *, limit: int = 10) -> list[TimelineEvent]:
         return await timeline(self.corpus, self.index, topic, limit=limit)
 
-    async def digest(self, day: str | None = None) -> Digest:
-        """The digest for ``day`` (YYYY-MM-DD); default the latest day with articles."""
-        return await build_digest(self.corpus, day)
+    async def digest(self, day: str | None = None, *, wait_s: float | None = None) -> Digest:
+        """The digest for ``day`` (YYYY-MM-DD); default the latest day with articles. Stored
+        digests are instant; otherwise the model writes it, and with ``wait_s`` what is ready
+        by then is returned (the rest quoted) while the writing goes on."""
+        return await self.deliveries.digests.digest(day, wait_s=wait_s)
 
     async def stats(self) -> EngineStats:
         """The corpus size, how questions have been answered, and the answer model."""

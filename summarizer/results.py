@@ -26,6 +26,7 @@ class Citation:
     path: str
     quote: str  # the exact evidence sentence the answer relies on
     passage: str  # the passage around it, for "show evidence"
+    url: str | None = None  # where the article can be read, when it came from the web or said so
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -125,6 +126,11 @@ class DigestStory:
     summary: str  # one or two sentences with [n] markers into ``citations``
     citations: list[Citation]
     article_ids: list[str]
+    # "generated": written by the model and verified; "extractive": the articles' leads, quoted.
+    mode: Mode = "extractive"
+    # Where outlets differ on a fact, one note each, e.g. "Sources differ on a number: 12 [1], 15 [2]."
+    # Its [n] markers point into ``citations`` like the summary's.
+    disagreements: list[str] = field(default_factory=list)
 
     @property
     def source_count(self) -> int:
@@ -132,7 +138,14 @@ class DigestStory:
 
     def to_dict(self) -> dict:
         return {"headline": self.headline, "summary": self.summary, "sources": self.source_count,
-                "article_ids": self.article_ids, "citations": [c.to_dict() for c in self.citations]}
+                "article_ids": self.article_ids, "citations": [c.to_dict() for c in self.citations],
+                "mode": self.mode, "disagreements": self.disagreements}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DigestStory":
+        return cls(headline=data["headline"], summary=data["summary"],
+                   citations=[Citation(**c) for c in data["citations"]], article_ids=data["article_ids"],
+                   mode=data["mode"], disagreements=data["disagreements"])
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,10 @@ class Digest:
 
     def to_dict(self) -> dict:
         return {"date": self.date, "stories": [s.to_dict() for s in self.stories]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Digest":
+        return cls(data["date"], [DigestStory.from_dict(s) for s in data["stories"]])
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ class AdminCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.engine.ingest_url(url)
         log.info("ingest of %s from user %s: %s", url, interaction.user.id, result.message)
-        text = f"Added to the corpus — {result.message}" if result.ok else f"Could not ingest that page: {result.message}"
+        text = result.message[:1].upper() + result.message[1:] if result.ok else \
+            f"Could not ingest that page: {result.message}"
         await interaction.followup.send(truncate(escape(text), CONTENT_LIMIT), ephemeral=True,
                                         allowed_mentions=NO_MENTIONS)

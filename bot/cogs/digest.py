@@ -1,10 +1,12 @@
 """Daily digests: `/digest`, subscriptions, and the loop that checks for due digests.
 
-What is due, and delivering it exactly once across restarts, is the engine's (see
-``summarizer.briefings.delivery``); this cog parses the commands and posts the embeds."""
+What is due, preparing it ahead and delivering it exactly once across restarts, is the
+engine's (see ``summarizer.briefings.delivery``); this cog parses the commands, posts the
+embeds, and runs the checks."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
@@ -25,6 +27,12 @@ from summarizer.results import Digest
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 30
+# Waking for a posting minute a little after it: a wake-up a hair early by the wall clock
+# would find nothing due and post at the next check, 30 s late.
+AFTER_THE_MINUTE_S = 0.2
+# A /digest nobody has asked for yet is written by the model while the user waits (the reply is
+# deferred). Past this, the stories written so far are shown and the others quoted from their leads.
+COMMAND_WAIT_S = 120.0
 _POST_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 Clock = Callable[[], dt.datetime]
@@ -70,6 +78,7 @@ class DigestCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.delivery_loop.cancel()
+        await self.engine.deliveries.close()
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -77,7 +86,7 @@ class DigestCog(commands.Cog):
     @app_commands.describe(date="The day, YYYY-MM-DD")
     async def digest(self, interaction: discord.Interaction, date: IsoDate | None = None) -> None:
         await interaction.response.defer(thinking=True)
-        await send_pages(interaction, digest_embeds(await self.engine.digest(date)))
+        await send_pages(interaction, digest_embeds(await self.engine.digest(date, wait_s=COMMAND_WAIT_S)))
 
     @app_commands.command(name="digest-subscribe", description="Post the daily digest in a channel at a local time")
     @app_commands.describe(channel="Where to post", time="Local time of day, HH:MM (24-hour)",
@@ -93,7 +102,7 @@ class DigestCog(commands.Cog):
             raise UserFacingError(f"I cannot post in {channel.mention}: I need Send Messages and Embed Links there.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.engine.deliveries.subscribe(Subscription(channel.id, channel.guild.id, post_time, zone),
-                                               created_by=interaction.user.id)
+                                               created_by=interaction.user.id, now=self.clock())
         await interaction.followup.send(
             f"{channel.mention} will get the digest of the previous day's news every day at {post_time} ({zone}).",
             ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -122,6 +131,13 @@ class DigestCog(commands.Cog):
     async def delivery_loop(self) -> None:
         try:
             await self.deliver_due_digests()
+            now = self.clock()
+            await self.engine.deliveries.prepare_upcoming(now)
+            upcoming = await self.engine.deliveries.next_posting(now)
+            if upcoming is not None and (upcoming - now).total_seconds() < CHECK_EVERY_S:
+                # Prepared ahead, a digest can go out at its minute rather than at the next check.
+                await asyncio.sleep((upcoming - now).total_seconds() + AFTER_THE_MINUTE_S)
+                await self.deliver_due_digests()
         except Exception:  # an exception would end the loop for good
             log.exception("checking for due digests failed")
 

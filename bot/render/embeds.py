@@ -44,9 +44,16 @@ def question_of_answer(embed: discord.Embed) -> str | None:
 
 def _citation_field(c: Citation) -> Field:
     name = f"[{c.n}] {_outlet(c.source)} — {escape(c.title)}"
-    prefix = f"{c.published or 'undated'} · "
+    prefix = f"{c.published or 'undated'}{_link(c.url)} · "
     quote = truncate(escape(c.quote), FIELD_VALUE_LIMIT - len(prefix) - 2)
     return Field(name, f"{prefix}“{quote}”")
+
+
+def _link(url: str | None) -> str:
+    """A " · [read](url)" for a web address; one that would break the markdown is left out."""
+    if not url or not url.startswith(("http://", "https://")) or any(ch in url for ch in "()<> []"):
+        return ""
+    return f" · [read]({url})"
 
 
 def _outlet(source: str | None) -> str:
@@ -55,7 +62,7 @@ def _outlet(source: str | None) -> str:
 
 def evidence_embeds(answer: Answer) -> list[discord.Embed]:
     """The passages behind each citation, for the person who asked to see them."""
-    sections = [f"**[{c.n}] {_outlet(c.source)} — {escape(c.title)}** ({c.published or 'undated'})\n"
+    sections = [f"**[{c.n}] {_outlet(c.source)} — {escape(c.title)}** ({c.published or 'undated'}){_link(c.url)}\n"
                 f"{escape(c.passage)}" for c in answer.citations]
     return pack_embeds(f"Evidence: {escape(answer.question)}", "\n\n".join(sections) or "No passages were cited.",
                        colour=LIST_COLOUR)
@@ -112,9 +119,14 @@ def digest_embeds(digest: Digest) -> list[discord.Embed]:
     fields = []
     for story in digest.stories:
         sources = "; ".join(f"[{c.n}] {_outlet(c.source)}" for c in story.citations)
-        summary = truncate(escape(story.summary), FIELD_VALUE_LIMIT - len(sources) - 1)
+        # Notes of disagreement are short and the reason to read twice: the summary gives way to
+        # them, up to half the room, and each is cut on its own so its italics stay closed.
+        note_room = (FIELD_VALUE_LIMIT - len(sources)) // (2 * max(1, len(story.disagreements))) - 3
+        notes = "\n".join(f"*{truncate(escape(note), note_room)}*" for note in story.disagreements)
+        room = FIELD_VALUE_LIMIT - len(sources) - 1 - (len(notes) + 1 if notes else 0)
+        lines = [truncate(escape(story.summary), room), notes, sources]
         fields.append(Field(f"{escape(story.headline)} · {sources_count(story.source_count)}",
-                            f"{summary}\n{sources}"))
+                            "\n".join(line for line in lines if line)))
     return pack_embeds(title, fields=fields, colour=LIST_COLOUR, footer=f"{len(digest.stories)} stories")
 
 

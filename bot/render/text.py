@@ -54,8 +54,9 @@ def format_digest_text(digest: Digest) -> str:
     blocks = [f"Daily digest — {digest.date}"]
     for story in digest.stories:
         sources = "\n".join(_citation_text(c) for c in story.citations)
+        notes = "".join(f"  {clean(note)}\n" for note in story.disagreements)
         blocks.append(f"• {clean(story.headline)} ({sources_count(story.source_count)})\n"
-                      f"  {clean(story.summary)}\n{sources}")
+                      f"  {clean(story.summary)}\n{notes}{sources}")
     return "\n\n".join(blocks)
 
 

@@ -193,7 +193,7 @@ class Answerer:
         timings.update(generate=generation.prefill_ms + generation.decode_ms,
                        prefill=generation.prefill_ms, decode=generation.decode_ms)
         checked = check_answer(generation.text, [e.sentence.text for e in evidence],
-                               [_provenance(e.article) for e in evidence])
+                               [provenance(e.article) for e in evidence])
         body, cited = verified_answer(checked, evidence)
         mode = "generated" if body else "extractive"
         if not body:
@@ -310,7 +310,7 @@ def _pointed_first(generated: str, checked: list[Checked], evidence: list[Eviden
     return [evidence[n - 1] for n in order]
 
 
-def _provenance(article: Article) -> str:
+def provenance(article: Article) -> str:
     """What the source says about every sentence in it: its headline and its date."""
     if not article.published:
         return article.title

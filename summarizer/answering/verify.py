@@ -94,15 +94,15 @@ def _recited(text: str, evidence: list[str], sources: list[str]) -> int | None:
 
 def unsupported_detail(claim: str, source: str) -> str | None:
     """The first number, name or quotation in ``claim`` that ``source`` does not contain."""
-    source_numbers = {_number(n) for n in NUMBER.findall(source)}
+    source_numbers = {number_value(n) for n in NUMBER.findall(source)}
     for number in NUMBER.findall(claim):
-        if _number(number) not in source_numbers:
+        if number_value(number) not in source_numbers:
             return f"number {number} not in the cited evidence"
     source_forms = word_forms(source)
     for scale in SCALE_WORDS & set(words(claim.lower())):
         if scale not in source_forms and not (scale == "percent" and "%" in source):
             return f"'{scale}' not in the cited evidence"
-    for name in _names(claim):
+    for name in names_in(claim):
         if not _name_in(name, source_forms):
             return f"name '{name}' not in the cited evidence"
     folded_source = fold(source)
@@ -129,7 +129,7 @@ def _strip_citations(sentence: str) -> str:
     return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
 
 
-def _names(sentence: str) -> list[str]:
+def names_in(sentence: str) -> list[str]:
     names = []
     for match in CAPITALISED.finditer(sentence):
         token = re.sub(r"['’]s$", "", match.group(0)).strip(".")
@@ -159,6 +159,6 @@ def _inflection_of(a: str, b: str) -> bool:
     return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 3
 
 
-def _number(text: str) -> str:
+def number_value(text: str) -> str:
     return text.replace(",", "").rstrip(".")
 

@@ -11,8 +11,8 @@ from bot.cogs.common import NotAdmin, UserFacingError
 from summarizer.results import QuestionError
 
 COMMANDS = {"ask", "search", "article", "sources", "quotes", "timeline", "digest", "digest-subscribe",
-            "digest-unsubscribe", "ingest", "stats"}
-ADMIN_COMMANDS = {"digest-subscribe", "digest-unsubscribe", "ingest"}
+            "digest-unsubscribe", "ingest", "stats", "feeds"}
+ADMIN_COMMANDS = {"digest-subscribe", "digest-unsubscribe", "ingest", "feeds"}
 
 
 def test_intents_are_only_what_the_bot_uses():
@@ -31,7 +31,10 @@ def test_every_command_is_registered_with_a_description(bot):
     assert all(c.description for c in commands.values())
     for name in ADMIN_COMMANDS:
         assert commands[name].default_permissions == discord.Permissions(manage_guild=True)
-        assert commands[name].checks  # checked at run time too
+        if isinstance(commands[name], app_commands.Group):  # /feeds: its changing subcommands are checked
+            assert [c.name for c in commands[name].commands if c.checks] == ["add", "remove"]
+        else:
+            assert commands[name].checks  # checked at run time too
     assert not (set(commands) - ADMIN_COMMANDS) & {n for n, c in commands.items() if c.default_permissions}
 
 

@@ -9,7 +9,7 @@ import time
 from tests.e2e.discord_double import DiscordDouble
 from tests.e2e.harness import TOKEN, assert_token_never_sent, bot_env, run_cli
 
-ADMIN_COMMANDS = {"ingest", "digest-subscribe", "digest-unsubscribe"}
+ADMIN_COMMANDS = {"ingest", "digest-subscribe", "digest-unsubscribe", "feeds"}
 MANAGE_GUILD = str(1 << 5)
 READY_WAIT_S = 2.0  # discord.py's guild_ready_timeout: READY comes this long after the last server
 
