@@ -165,7 +165,7 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             failed |= not result.ok
         if urls and not paths:
             return EXIT_FAILED if failed else 0
-        report = await engine.ingest(paths or None, prune=args.prune, progress=sys.stderr.isatty())
+        report = await engine.ingest(paths or None, prune=args.prune, progress=True)  # bar or log lines
         for name, reason in report.failed:
             print(f"briefbot: {name}: {reason}", file=sys.stderr)
         print(report.summary())

