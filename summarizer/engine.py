@@ -247,8 +247,7 @@ class Engine:
         return FeedAdded(first.feed, first)
 
     async def remove_feed(self, id_or_url: str) -> Feed | None:
-        key: int | str = int(id_or_url) if id_or_url.isdigit() else id_or_url
-        feed = await self.followed.get(key)
+        feed = await self.followed.get(id_or_url)  # a number is the feed's id, anything else its URL
         if feed is not None:
             await self.followed.remove(feed.id)
         return feed
