@@ -48,7 +48,7 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
     # An item without a link has no article to fetch; a broken document's debris is such items.
     items = [item for item in (_feedparser_item(entry, url) for entry in parsed.entries) if item.url]
     if not items and (parsed.bozo or not parsed.get("version")):
-        reason = _one_line(parsed.get("bozo_exception")) or "no RSS, Atom or JSON Feed items in it"
+        reason = one_line(parsed.get("bozo_exception")) or "no RSS, Atom or JSON Feed items in it"
         raise FeedError(f"not a feed: {url}: {reason}")
     # A feed with a flaw that still yielded items (an unescaped "&", say) is used as parsed.
     return ParsedFeed(title=_clean(parsed.feed.get("title")), items=items)
@@ -120,7 +120,8 @@ def _clean(value) -> str | None:
     return value or None
 
 
-def _one_line(exc) -> str | None:
+def one_line(exc: BaseException | None) -> str | None:
+    """An error's message on one line, for a user or a stored item (its type when it says nothing)."""
     if exc is None:
         return None
     return " ".join(str(exc).split()) or type(exc).__name__

@@ -25,7 +25,7 @@ from store.feeds import Feed, Feeds, ItemMark, utc_now
 from summarizer.ingest.documents import ArticleError, ParsedArticle, article_from_page
 from summarizer.ingest.embeddings import Embedder
 from summarizer.ingest.pipeline import IngestReport, store_articles
-from summarizer.web.feeds import FEED_ACCEPT, FeedError, FeedItem, newest_first, parse_feed
+from summarizer.web.feeds import FEED_ACCEPT, FeedError, FeedItem, newest_first, one_line, parse_feed
 from summarizer.web.fetch import Fetcher
 from summarizer.web.pages import PageError, extract_page
 from summarizer.web.urls import FetchError
@@ -218,7 +218,7 @@ class FeedPoller:
                 return ItemMark(item.key, item.url, "duplicate", article_id=existing)
             outcome = await self._fetch_article(item.url, title=item.title, published=item.published, source=source)
         except (FetchError, PageError, ArticleError) as exc:
-            return ItemMark(item.key, item.url, "failed", error=_one_line(exc),
+            return ItemMark(item.key, item.url, "failed", error=one_line(exc),
                             retryable=bool(getattr(exc, "retryable", False)))
         if isinstance(outcome, _Known):
             return ItemMark(item.key, item.url, "duplicate", article_id=outcome.article_id)
@@ -248,7 +248,7 @@ class FeedPoller:
             existing = await self._feeds.article_for_url(url)
             outcome = _Known(existing, "same URL") if existing else await self._fetch_article(url)
         except (FetchError, PageError, ArticleError) as exc:
-            return None, _one_line(exc)
+            return None, one_line(exc)
         if isinstance(outcome, _Known):
             return outcome.article_id, f"{url} is already stored as {outcome.article_id} ({outcome.why})"
         async with self._writing:
@@ -272,7 +272,3 @@ def article_id_for(url: str, title: str | None) -> str:
 def _host(url: str) -> str:
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.")
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
