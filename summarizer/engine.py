@@ -9,6 +9,7 @@ awaits these methods keeps beating."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, AsyncIterator, Sequence
 
 from store import Answers, Corpus, Database, Deliveries
 from store.digests import Digests
-from store.feeds import Feed, Feeds
+from store.feeds import Feed, Feeds, utc_now
 from summarizer.answering.answerer import DEFAULT_SUMMARY_WAIT_S, Answerer, DraftShown
 from summarizer.answering.generation import Generator
 from summarizer.answering.model_slot import ModelSlot
@@ -205,15 +206,17 @@ class Engine:
 
     @asynccontextmanager
     async def _poller(self) -> AsyncIterator["FeedPoller"]:
-        # The web stack (httpx, feedparser, trafilatura) is imported only by what fetches: a
-        # one-shot `briefbot ask` must not pay for it.
-        from summarizer.web.fetch import Fetcher
-        from summarizer.web.poller import FeedPoller
-
+        # The web stack (httpx, feedparser) is imported only by what fetches, so a one-shot
+        # `briefbot ask` does not pay for it; importing it and building the HTTP client (its TLS
+        # context) take a tenth of a second or more, done in a thread so the gateway keeps beating.
+        web = await asyncio.to_thread(importlib.import_module, "summarizer.web.poller")
         # One poll at a time: a feed added while a round runs is due in that round too, and two
         # pollers would each fetch and store its new items.
-        async with self._polling, Fetcher(allow_private=self.config.allow_private_urls) as fetcher:
-            yield FeedPoller(self.followed, self.corpus, self.embedder, fetcher, store=self._store_web_articles)
+        async with self._polling:
+            fetcher = await asyncio.to_thread(web.Fetcher, allow_private=self.config.allow_private_urls)
+            async with fetcher:
+                yield web.FeedPoller(self.followed, self.corpus, self.embedder, fetcher,
+                                     store=self._store_web_articles)
 
     async def ingest_url(self, url: str) -> UrlIngested:
         """Fetch one article page and add it (an address already stored, or the same text, is said so)."""
@@ -254,10 +257,11 @@ class Engine:
 
     async def poll_feeds(self, *, due_only: bool = True) -> list["PollResult"]:
         """One round: the feeds that are due (or all), concurrently, politely per host."""
+        feeds = await (self.followed.due(utc_now()) if due_only else self.followed.list())
+        if not feeds:  # the loop ticks every minute: a tick with nothing due costs one query
+            return []
         async with self._poller() as poller:
-            if due_only:
-                return await poller.poll_due()
-            return list(await asyncio.gather(*(poller.poll(feed) for feed in await self.followed.list())))
+            return list(await asyncio.gather(*(poller.poll(feed) for feed in feeds)))
 
     async def sources(self) -> list[SourceInfo]:
         return await source_infos(self.corpus)
