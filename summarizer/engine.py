@@ -261,7 +261,7 @@ class Engine:
         if not feeds:  # the loop ticks every minute: a tick with nothing due costs one query
             return []
         async with self._poller() as poller:
-            return list(await asyncio.gather(*(poller.poll(feed) for feed in feeds)))
+            return await poller.poll_many(feeds)
 
     async def sources(self) -> list[SourceInfo]:
         return await source_infos(self.corpus)

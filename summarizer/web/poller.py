@@ -94,9 +94,13 @@ class FeedPoller:
         self._writing = asyncio.Lock()
 
     async def poll_due(self) -> list[PollResult]:
-        """Poll every feed that is due, concurrently; one failing feed does not stop the others."""
-        due = await self._feeds.due(self._now())
-        return list(await asyncio.gather(*(self.poll(feed) for feed in due)))
+        """Poll every feed that is due."""
+        return await self.poll_many(await self._feeds.due(self._now()))
+
+    async def poll_many(self, feeds: Sequence[Feed]) -> list[PollResult]:
+        """Poll these feeds concurrently (the fetcher keeps it polite per host); one failing feed
+        does not stop the others."""
+        return list(await asyncio.gather(*(self.poll(feed) for feed in feeds)))
 
     async def poll(self, feed: Feed) -> PollResult:
         """One feed, whatever happens: its failure is recorded (with backoff) and returned."""
