@@ -19,6 +19,7 @@ from bot.settings import Settings
 log = logging.getLogger("briefbot")
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+REPO = Path(__file__).resolve().parents[1]
 
 
 class CliError(Exception):
@@ -71,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-cache", action="store_true")
+
+    p = sub.add_parser("quality", help="score both dev sets and the verification probes; write docs/quality.md")
+    p.add_argument("--shared", type=Path, default=REPO.parent / "shared",
+                   help="the folder holding eval/, news-dev/ (default: ../shared)")
+    p.add_argument("--out", type=Path, default=REPO / "docs", help="report folder (default: docs/)")
+    p.add_argument("--no-probes", action="store_true", help="skip the verification probe set")
 
     p = sub.add_parser("digest", help="the digest for a day (default: the latest day with articles)")
     p.add_argument("--date", type=_date)
@@ -268,6 +275,25 @@ async def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_engine(settings, work)
 
 
+async def cmd_quality(args: argparse.Namespace, settings: Settings) -> int:
+    from summarizer.quality import quality_report, write_report
+
+    if not (args.shared / "eval").is_dir():
+        raise CliError(f"{args.shared / 'eval'} not found; pass --shared FOLDER")
+    probes = None
+    if not args.no_probes:
+        from summarizer.answering.probes import probe_report
+        probes = await probe_report(settings.engine_config())
+    data = await quality_report(settings.engine_config(), REPO, args.shared, probes=probes)
+    md, _ = write_report(data, args.out)
+    for name, report in data["sets"].items():
+        f = report["all"]
+        print(f"{name}: in scope {f['in_scope_correct']}/{f['in_scope']}, out of scope answered "
+              f"{f['out_of_scope_answered']}/{f['out_of_scope']}")
+    print(f"wrote {md}")
+    return 0
+
+
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.text import format_digest_text
 
@@ -346,6 +372,7 @@ async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "ingest": cmd_ingest, "feeds": cmd_feeds, "search": cmd_search, "sources": cmd_sources, "ask": cmd_ask, "eval": cmd_eval,
+    "quality": cmd_quality,
     "digest": cmd_digest, "doctor": cmd_doctor, "chat": cmd_chat, "run": cmd_run, "sync": cmd_sync, "bench": cmd_bench,
 }
 

@@ -9,7 +9,9 @@ from typing import Literal
 
 from store import AskStats, CorpusCounts
 
-Mode = Literal["generated", "extractive", "refused"]
+# "partial": the corpus has related material but nothing that meets the question; it is
+# shown as such and never as the answer.
+Mode = Literal["generated", "extractive", "partial", "refused"]
 
 
 class QuestionError(ValueError):

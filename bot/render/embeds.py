@@ -17,7 +17,7 @@ from summarizer.results import (
 )
 
 MODE_COLOURS = {"generated": discord.Colour.blurple(), "extractive": discord.Colour.teal(),
-                "refused": discord.Colour.light_grey()}
+                "partial": discord.Colour.gold(), "refused": discord.Colour.light_grey()}
 
 
 # -- answers ----------------------------------------------------------------------------------

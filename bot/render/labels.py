@@ -5,7 +5,7 @@ from __future__ import annotations
 from summarizer.results import Answer
 
 MODE_LABELS = {"generated": "Generated", "extractive": "Extractive (quoted from the sources)",
-               "refused": "Not in the corpus"}
+               "partial": "Not in the corpus; related material shown", "refused": "Not in the corpus"}
 DRAFT_NOTE = "summary on the way"
 
 

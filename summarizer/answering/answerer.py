@@ -24,7 +24,7 @@ import time
 from typing import Awaitable, Callable
 
 from store import Answers, Article, Corpus, ReadOnlyStoreError
-from summarizer.retrieval.evidence import Evidence, assess_support, select_evidence
+from summarizer.retrieval.evidence import Evidence, Support, assess_support, select_evidence
 from summarizer.citations import citation
 from summarizer.answering.model_process import ModelUnavailable
 from summarizer.answering.model_slot import ModelSlot
@@ -167,13 +167,16 @@ class Answerer:
     async def _compute(self, question: str, text: str, filters: Filters, started: float,
                        show_draft: DraftShown | None) -> tuple[Answer, bool]:
         ranked, query_vector = await self.index.rank(text, filters=filters, limit=PASSAGES_CONSIDERED)
-        evidence = await select_evidence(self.corpus, text, query_vector, ranked, self.index.articles)
+        findings = await select_evidence(self.corpus, text, query_vector, ranked, self.index.articles)
+        evidence = findings.evidence
         retrieve_ms = _ms_since(started)
-        support = assess_support(text, query_vector, evidence)
+        support = assess_support(findings, query_vector)
         timings = {"retrieve": retrieve_ms, "generate": 0.0, "prefill": 0.0, "decode": 0.0}
         if not support.enough:
-            log.info("refused %r: cosine %.2f, key coverage %.2f, missing %s",
-                     text, support.best_cosine, support.key_coverage, support.missing)
+            log.info("declined %r: cosine %.2f, unmet %s", text, support.best_cosine, support.missing)
+            if support.related is not None:
+                return await self._shown(self._answer(
+                    question, partial_text(support, filters), "partial", [support.related], timings, started)), True
             topics = list(dict.fromkeys(self.index.articles[r.article_id].title for r in ranked))
             return self._answer(question, _refusal_text(filters), "refused", [], timings, started,
                                 topics[:CLOSEST_TOPICS]), True
@@ -331,6 +334,23 @@ def _with_markers(sentence: str, numbers: list[int]) -> str:
     if stripped.endswith((".", "!", "?")):
         return f"{stripped[:-1]} {markers}{stripped[-1]}"
     return f"{stripped} {markers}"
+
+
+def partial_text(support: Support, filters: Filters) -> str:
+    """Related material offered plainly as *not* the answer: what was asked and not found,
+    then the closest sentence, dated and cited."""
+    related = support.related
+    asked = "; ".join(support.missing) if support.missing else "exactly that"
+    when = _spoken_date(related.article.published)
+    return (f"{_refusal_text(filters)[:-1]}: nothing matches {asked}. "
+            f"The closest it has{when}: “{_trim(related.sentence.text).strip(' “”')}” [1]")
+
+
+def _spoken_date(published: str | None) -> str:
+    if not published:
+        return ""
+    day = dt.date.fromisoformat(published)
+    return f", from {day.day} {day.strftime('%B')} {day.year},"
 
 
 def _refusal_text(filters: Filters) -> str:

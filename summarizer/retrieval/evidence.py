@@ -18,25 +18,38 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Set
 from dataclasses import dataclass
 
 import numpy as np
 
 from store import Article, Corpus, Passage, Sentence
+from summarizer.retrieval.constraints import (Constraints, Entity, Period, expand_shorthand, has_figure, month_only_periods,
+                                              names_stated, periods_in, read_constraints,
+                                              states_answer_kind)
 from summarizer.retrieval.search import Ranked
 from summarizer.text import STOPWORDS, content_words, stem, word_forms, words
 
 EVIDENCE_SENTENCES = 6
+RELATED_KEPT = 3
 MMR_LAMBDA = 0.7
 LEXICAL_WEIGHT = 0.35
 CONTEXT_WEIGHT = 0.3  # a sentence borrows meaning from its passage ("the situation in Myanmar" → which visit)
-ARTICLE_KEY_WEIGHT = 0.2  # names and dates of the question found in the sentence's article
+ARTICLE_KEY_WEIGHT = 0.2  # the question's names found in the sentence's article: ranking, not a constraint
+# ... and in the sentence itself or as its speaker: "He called the Quad an 'Asian NATO'" (he: Lavrov)
+# answers "What did Lavrov say about the Quad?" better than "Lavrov added that he had held discussions".
+SENTENCE_KEY_WEIGHT = 0.15
+# A sentence that states what kind of thing is asked (a name for "who", a figure for "how
+# much") and the question does not already say, over one that only shares its words.
+ANSWER_KIND_WEIGHT = 0.3
+BACKGROUND_NAME_SHARE = 0.1
 MIN_SENTENCE_WORDS = 5
 MIN_COSINE = 0.30
-MIN_KEY_COVERAGE = 0.75
-MONTHS = {m.lower() for m in ("January February March April May June July August September October November"
-                              " December").split()}
+MIN_RELATED_COSINE = 0.30  # below this, what was found is not even related: a plain refusal
+ARTICLE_LEAD_CHARS = 600
+SHORT_ARTICLE_CHARS = 6000  # about a thousand words: one story, not a transcript of many
+CASING_SAMPLE = 20
+NAME_CASED_SHARE = 0.8
+DISTINCTIVE_SHARE = 0.02  # a name in at most 2 % of passages identifies an event
 
 
 @dataclass(frozen=True, eq=False)  # identity: sentences carry NumPy vectors
@@ -45,34 +58,188 @@ class Evidence:
     passage: Passage
     article: Article
     relevance: float
+    unmet: tuple[str, ...] = ()  # the question's constraints this sentence does not meet where it stands
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What retrieval found for a question: evidence that meets its constraints (best first,
+    without repeats) and, when none does, the closest related sentences, each with what it misses."""
+
+    evidence: list[Evidence]
+    related: list[Evidence]
+    constraints: Constraints
 
 
 @dataclass(frozen=True)
 class Support:
     enough: bool
     best_cosine: float
-    key_coverage: float
-    missing: tuple[str, ...]  # key terms of the question the evidence lacks
+    topic_coverage: float  # share of the question's other words (rarity-weighted) its best evidence has
+    missing: tuple[str, ...]  # the question's constraints no evidence meets
+    related: Evidence | None = None  # the closest material, for "nothing on that; the closest is …"
 
 
 async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarray, ranked: list[Ranked],
-                          articles: dict[str, Article], limit: int = EVIDENCE_SENTENCES) -> list[Evidence]:
+                          articles: dict[str, Article], limit: int = EVIDENCE_SENTENCES) -> Findings:
     passages = await corpus.passages([r.passage_id for r in ranked])
     passage_cosine = {r.passage_id: r.cosine for r in ranked}
     candidates = [s for s in await corpus.sentences_of(list(passages)) if _is_statement(s.text)]
+    constraints = await question_constraints(corpus, question)
     if not candidates:
-        return []
+        return Findings([], [], constraints)
     weights = await term_weights(corpus, question)
-    keys = key_terms(question)
-    article_match = {a: _key_coverage(keys, _article_forms(articles[a])) for a in {s.article_id for s in candidates}}
+    question_forms = word_forms(question)
+    background = _background_names(candidates)
     vectors = np.vstack([s.embedding for s in candidates])
+    passage_forms = {pid: word_forms(p.text) for pid, p in passages.items()}
+    distinctive = await _distinctive_entities(corpus, constraints)
+    unmet = [_unmet(constraints, s, passage_forms[s.passage_id], articles[s.article_id],
+                    distinctive, list(passage_forms.values())) for s in candidates]
     relevance = (1 - CONTEXT_WEIGHT) * (vectors @ query_vector) + np.array([
         CONTEXT_WEIGHT * passage_cosine[s.passage_id]
-        + LEXICAL_WEIGHT * _weighted_coverage(weights, word_forms(s.text)) + ARTICLE_KEY_WEIGHT * article_match[s.article_id]
+        + LEXICAL_WEIGHT * _weighted_coverage(weights, word_forms(s.text))
+        + ARTICLE_KEY_WEIGHT * _entity_share(constraints, _article_forms(articles[s.article_id]))
+        + SENTENCE_KEY_WEIGHT * _entity_share(constraints, word_forms(f"{s.text} {_speaker(s)}"))
+        + ANSWER_KIND_WEIGHT * states_answer_kind(constraints.answer_kind, s.text, question_forms, background)
         for s in candidates])
-    chosen = _mmr(relevance, vectors, limit)
-    return [Evidence(candidates[i], passages[candidates[i].passage_id], articles[candidates[i].article_id],
-                     float(relevance[i])) for i in chosen]
+
+    def evidence(i: int) -> Evidence:
+        s = candidates[i]
+        return Evidence(s, passages[s.passage_id], articles[s.article_id], float(relevance[i]), unmet[i])
+
+    meeting = [i for i in range(len(candidates)) if not unmet[i]]
+    chosen = [meeting[i] for i in _mmr(relevance[meeting], vectors[meeting], limit)] if meeting else []
+    others = sorted((i for i in range(len(candidates)) if unmet[i]), key=lambda i: -relevance[i])
+    return Findings([evidence(i) for i in chosen], [evidence(i) for i in others[:RELATED_KEPT]], constraints)
+
+
+async def question_constraints(corpus: Corpus, question: str) -> Constraints:
+    """The question's constraints, with names told apart by how the corpus itself writes them."""
+    vocabulary = [w for w in dict.fromkeys(re.sub(r"['’]s$", "", w.lower()) for w in words(expand_shorthand(question)))
+                  if w not in STOPWORDS and not any(ch.isdigit() for ch in w)]
+    counts = await corpus.term_document_counts(vocabulary)
+    known = {w for w in vocabulary if counts.get(w, 0) > 0}
+    known |= {stem(w) for w in known}
+    cased = await _written_capitalised(corpus, [w for w in vocabulary if w in known])
+    return read_constraints(question, corpus_cased=cased, corpus_known=known)
+
+
+async def _written_capitalised(corpus: Corpus, terms: list[str]) -> set[str]:
+    """The terms the corpus writes with a capital letter inside sentences ("Belarus", "Ryanair"),
+    judged on a sample of the passages containing them."""
+    cased = set()
+    for term in terms:
+        ids = [pid for pid, _ in await corpus.fts_passages(term, CASING_SAMPLE)]
+        if not ids:
+            continue
+        texts = [p.text for p in (await corpus.passages(ids)).values()]
+        capitalised = lower = 0
+        pattern = re.compile(rf"(?<![\w'’])({re.escape(term)})(?![\w'’])", re.IGNORECASE)
+        for text in texts:
+            for match in pattern.finditer(text):
+                before = text[:match.start()].rstrip(" \"“‘(")
+                if not before or before[-1] in ".!?:":
+                    continue  # capitalised by position
+                if match.group(1)[:1].isupper():
+                    capitalised += 1
+                else:
+                    lower += 1
+        if capitalised and capitalised >= NAME_CASED_SHARE * (capitalised + lower):
+            cased.add(term)
+    return cased
+
+
+def _background_names(candidates: list[Sentence]) -> set[str]:
+    """Names in a large share of the candidate sentences ("United States" in State Department
+    releases): present everywhere, they tell no answer apart."""
+    counts: dict[str, int] = {}
+    for s in candidates:
+        for name in names_stated(s.text):
+            counts[name] = counts.get(name, 0) + 1
+    return {name for name, n in counts.items() if n > BACKGROUND_NAME_SHARE * len(candidates)}
+
+
+def _speaker(sentence: Sentence) -> str:
+    """Who speaks in the sentence, as attributed at ingest ("he" resolved), or nothing."""
+    return getattr(sentence, "speaker", None) or ""
+
+
+def _entity_share(constraints: Constraints, forms: set[str]) -> float:
+    if not constraints.entities:
+        return 1.0
+    return sum(e.found_in(forms) for e in constraints.entities) / len(constraints.entities)
+
+
+async def _distinctive_entities(corpus: Corpus, constraints: Constraints) -> list[Entity]:
+    """The question's names that few passages mention: enough to tie two passages to one event."""
+    if not constraints.entities:
+        return []
+    total = max(1, await corpus.passage_count())
+    heads = {e: e.parts[-1] for e in constraints.entities}
+    counts = await corpus.term_document_counts(list(dict.fromkeys(heads.values())))
+    return [e for e, head in heads.items() if 0 < counts.get(head, 0) <= DISTINCTIVE_SHARE * total]
+
+
+def _unmet(constraints: Constraints, sentence: Sentence, passage_forms: frozenset[str] | set[str],
+           article: Article, distinctive: list[Entity], retrieved: list[set[str]]) -> tuple[str, ...]:
+    """The constraints ``sentence`` fails where it stands: a name must be in its article when
+    that is a single news story (short), and in its passage, its article's headline or lead,
+    or be its speaker when the article is long (a briefing transcript covers a dozen topics);
+    a time must be the article's date (give or take the week of reporting) or a date the
+    sentence itself states.
+
+    Questions often name an event more fully than any one report does ("Ryanair flight FR4978"
+    where a statement says only "flight FR4978"). A name missing here is still met when a
+    retrieved passage names it together with a distinctive name this sentence does carry; a
+    near miss ("Pfizer doses to Moldova" where Moldova got Johnson & Johnson) has no such bridge."""
+    where = _article_forms(article) if len(article.body) <= SHORT_ARTICLE_CHARS else \
+        passage_forms | _article_head_forms(article)
+    local = where | word_forms(_speaker(sentence))
+    carried = [e for e in distinctive if e.found_in(local)]
+    missing = [e.text for e in constraints.entities if not e.found_in(local)
+               and not (len(missing_ok := carried) > 0
+                        and any(e.found_in(forms) and any(c.found_in(forms) for c in missing_ok) for forms in retrieved))]
+    if constraints.periods and not _in_period(constraints.periods, sentence.text, article):
+        missing.append(" ".join(p.text for p in constraints.periods))
+    if constraints.wants_quantity and not has_figure(sentence.text):
+        missing.append("a figure")
+    return tuple(missing)
+
+
+def _in_period(periods: tuple[Period, ...], text: str, article: Article) -> bool:
+    published = dt.date.fromisoformat(article.published) if article.published else None
+    stated, rest = periods_in(text, default_year=published.year if published else None)
+    stated += month_only_periods(rest, published.year if published else None)
+    for period in periods:
+        if published is not None and period.reported_on(published):
+            continue
+        if any(_overlap(period, s) for s in stated):
+            continue
+        return False
+    return True
+
+
+def _overlap(asked: Period, stated: Period) -> bool:
+    """A stated time no broader than the asked one, within it: "in the first months of 2021"
+    does not place anything in January 2021."""
+    if (stated.end - stated.start) > (asked.end - asked.start):
+        return False
+    if asked.year_known and stated.year_known:
+        return asked.start <= stated.end and stated.start <= asked.end
+    return any(asked.covers(stated.start + dt.timedelta(days=d)) for d in range((stated.end - stated.start).days + 1)) \
+        if not asked.year_known else stated.covers(asked.start) or stated.covers(asked.end)
+
+
+@functools.lru_cache(maxsize=4096)
+def _article_forms(article: Article) -> frozenset[str]:
+    return frozenset(word_forms(f"{article.title} {article.source or ''} {article.body}"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _article_head_forms(article: Article) -> frozenset[str]:
+    """What an article says of itself up front: headline, outlet and first lines."""
+    return frozenset(word_forms(f"{article.title} {article.source or ''} {article.body[:ARTICLE_LEAD_CHARS]}"))
 
 
 async def term_weights(corpus: Corpus, question: str) -> dict[str, float]:
@@ -86,8 +253,11 @@ async def term_weights(corpus: Corpus, question: str) -> dict[str, float]:
 
 
 def _is_statement(text: str) -> bool:
-    """A full sentence, not a heading or a label."""
-    return len(words(text)) >= MIN_SENTENCE_WORDS and text.rstrip()[-1:] in ".!?\"”’)"
+    """A full sentence, not a heading, a label or a question (a journalist's question in a
+    briefing transcript states nothing)."""
+    stripped = text.rstrip().rstrip("\"”’)")
+    return (len(words(text)) >= MIN_SENTENCE_WORDS and text.rstrip()[-1:] in ".!\"”’)"
+            and not stripped.endswith("?") and not text.lstrip().upper().startswith("QUESTION:"))
 
 
 def _weighted_coverage(weights: dict[str, float], forms: set[str]) -> float:
@@ -110,19 +280,17 @@ def _mmr(relevance: np.ndarray, vectors: np.ndarray, limit: int) -> list[int]:
     return chosen
 
 
-def assess_support(question: str, query_vector: np.ndarray, evidence: list[Evidence]) -> Support:
-    if not evidence:
-        return Support(False, 0.0, 0.0, ())
-    best_cosine = max(float(e.sentence.embedding @ query_vector) for e in evidence)
-    known = set()
-    for article in {e.article.id: e.article for e in evidence}.values():
-        known |= _article_forms(article)
-    keys = key_terms(question)
-    missing = tuple(k for k in keys if not _term_known(k, known))
-    coverage = _key_coverage(keys, known)
-    exact_missing = any(_must_match(k) for k in missing)
-    enough = best_cosine >= MIN_COSINE and coverage >= MIN_KEY_COVERAGE and not exact_missing
-    return Support(enough, best_cosine, coverage, missing)
+def assess_support(findings: Findings, query_vector: np.ndarray, weights: dict[str, float] | None = None) -> Support:
+    """Enough when some evidence meets every constraint and is close enough in meaning; when
+    only related material exists, that material is offered as ``related`` and never as the answer."""
+    if not findings.evidence:
+        related = findings.related[0] if findings.related else None
+        cosine = float(related.sentence.embedding @ query_vector) if related else 0.0
+        missing = related.unmet if related else ()
+        return Support(False, cosine, 0.0, missing, related if cosine >= MIN_RELATED_COSINE else None)
+    best_cosine = max(float(e.sentence.embedding @ query_vector) for e in findings.evidence)
+    enough = best_cosine >= MIN_COSINE
+    return Support(enough, best_cosine, 1.0, (), None if enough else findings.evidence[0])
 
 
 def key_terms(question: str) -> list[str]:
@@ -139,29 +307,3 @@ def key_terms(question: str) -> list[str]:
         if has_digit or capitalised:
             terms.append(token)
     return list(dict.fromkeys(terms))
-
-
-def _key_coverage(keys: list[str], forms: Set[str]) -> float:
-    return sum(_term_known(k, forms) for k in keys) / len(keys) if keys else 1.0
-
-
-@functools.lru_cache(maxsize=4096)
-def _article_forms(article: Article) -> frozenset[str]:
-    forms = word_forms(f"{article.title} {article.source or ''} {article.body}")
-    if article.published:
-        day = dt.date.fromisoformat(article.published)
-        forms |= {day.strftime("%B").lower(), str(day.year), str(day.day)}
-    return frozenset(forms)
-
-
-def _term_known(term: str, forms: Set[str]) -> bool:
-    lower = term.lower()
-    if lower in forms or stem(term) in forms:
-        return True
-    parts = [p for p in re.split(r"[-.+]", lower) if p]
-    return len(parts) > 1 and all(p in forms or stem(p) in forms for p in parts)
-
-
-def _must_match(term: str) -> bool:
-    """Dates and numbers pin a question to one event; a near miss on them is another event."""
-    return term.lower() in MONTHS or any(ch.isdigit() for ch in term)
