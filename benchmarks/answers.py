@@ -3,7 +3,8 @@
 Uncached: each question is asked with no cached answer (first on an empty cache, then
 with ``use_cache=False``), so every ask retrieves, selects evidence, generates, verifies
 and caches. Right after each ask, raw ``llama_cpp.Llama`` (loaded in this process) is
-given exactly the prompt the engine sent, so ours and raw alternate prompt by prompt and
+given exactly the answer prompt the engine sent (not the judge's follow-up turn: the baseline is
+answering without meaning checks), so ours and raw alternate prompt by prompt and
 background load on a shared machine hits both alike. Passes go round the questions
 rather than repeating one at once, because llama.cpp reuses a matching prompt prefix and
 an immediate repeat would skip prefill; both models see the same prompt sequence.
@@ -93,7 +94,9 @@ async def _uncached_asks(engine, generator: RecordingGenerator, raw: RawLlamaCpp
             if answer.cached:
                 raise RuntimeError(f"an uncached ask was served from the cache: {question!r}")
             asks.append({"wall_ms": clock.ms, "mode": answer.mode, "timings_ms": answer.timings_ms})
-            for call in generator.calls[sent_before:]:
+            # The baseline is the path before meaning checks: one generation per question. Ours
+            # includes the judge's turn that follows it, so the ratio shows what the checks cost.
+            for call in generator.calls[sent_before:sent_before + 1]:
                 raw_generations.append(await asyncio.to_thread(raw.generate, call.messages, call.max_tokens))
     return asks, raw_generations
 

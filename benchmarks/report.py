@@ -268,15 +268,19 @@ def _cached_targets(figures: dict) -> list[Target]:
     ]
 
 
+UNCACHED_RATIO_TARGET = 1.3  # issue #11: meaning checks may cost at most 30 % over answering without them
+
+
 def _uncached_target(figures: dict) -> list[Target]:
     f = figures["uncached_answer"]
-    met = f["ratio_p50"] <= 1.2
+    met = f["ratio_p50"] <= UNCACHED_RATIO_TARGET
     ours, raw = f["ours"], f["baseline"]
     note = "" if met else (
         f"Ours p50 {_ms(ours['total']['p50_ms'])} against raw {_ms(raw['total']['p50_ms'])}: retrieval adds "
         f"{_ms(ours['retrieve']['p50_ms'])}; prefill {_ms(ours['prefill']['p50_ms'])} vs "
         f"{_ms(raw['prefill']['p50_ms'])}, decode {_ms(ours['decode']['p50_ms'])} vs {_ms(raw['decode']['p50_ms'])}.")
-    return [Target("uncached answer vs raw runtime, same prompts", "≤ 1.2×", _times(f["ratio_p50"]), met, note)]
+    return [Target("uncached answer (with its meaning checks) vs raw runtime answering the same prompt",
+                   f"≤ {UNCACHED_RATIO_TARGET}×", _times(f["ratio_p50"]), met, note)]
 
 
 def _under_load_targets(figures: dict) -> list[Target]:

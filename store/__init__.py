@@ -13,6 +13,7 @@ from store.corpus import (
     NewSentence,
     Passage,
     Sentence,
+    SentenceSpan,
     VectorMatrix,
 )
 from store.deliveries import Deliveries, Subscription
@@ -22,5 +23,5 @@ from store.feeds import Feed, FeedExistsError, Feeds, InvalidFeedError, ItemMark
 __all__ = [
     "Answers", "Article", "AskStats", "Corpus", "CorpusCounts", "CorruptDatabaseError", "Database",
     "Deliveries", "Digests", "Feed", "FeedExistsError", "Feeds", "InvalidFeedError", "ItemMark", "NewPassage",
-    "NewSentence", "Passage", "ReadOnlyStoreError", "Sentence", "StoreError", "Subscription", "VectorMatrix",
+    "NewSentence", "Passage", "ReadOnlyStoreError", "Sentence", "SentenceSpan", "StoreError", "Subscription", "VectorMatrix",
 ]

@@ -32,6 +32,8 @@ class NewSentence:
     end: int
     text: str
     embedding: np.ndarray
+    speaker: str | None = None
+    verbatim: bool = False  # the sentence carries the speaker's own words (a quotation, a transcript turn)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,17 @@ class Sentence:
     end: int
     text: str
     embedding: np.ndarray
+    speaker: str | None = None
+    verbatim: bool = False
+
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    """A stored sentence without its vector: what attribution reads."""
+    id: int
+    start: int
+    end: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -225,6 +238,61 @@ class Corpus:
         )
         return [_sentence(r) for r in rows]
 
+    async def verbatim_sentences(self, surname: str) -> list[Sentence]:
+        """Sentences carrying the own words of a speaker whose last name is ``surname`` (any case),
+        in article and reading order. Names are compared in Python: SQLite's lower() is ASCII-only."""
+        wanted = surname.strip().casefold()
+        if not wanted:
+            return []
+        speakers = [r[0] for r in await self._db.fetchall(
+            "SELECT DISTINCT speaker FROM sentences WHERE verbatim = 1 AND speaker IS NOT NULL")]
+        matching = [s for s in speakers if s.split() and s.split()[-1].casefold() == wanted]
+        if not matching:
+            return []
+        marks = ",".join("?" * len(matching))
+        rows = await self._db.fetchall(
+            f"SELECT s.* FROM sentences s JOIN passages p ON p.id = s.passage_id"
+            f" WHERE s.verbatim = 1 AND s.speaker IN ({marks}) ORDER BY s.article_id, p.ord, s.ord",
+            tuple(matching),
+        )
+        return [_sentence(r) for r in rows]
+
+    async def attribution_version(self) -> str | None:
+        row = await self._db.fetchone("SELECT value FROM meta WHERE key = 'attribution_version'")
+        return row[0] if row else None
+
+    async def article_sentence_spans(self, article_ids: Sequence[str]) -> dict[str, list[SentenceSpan]]:
+        """article id → its sentences in reading order, without vectors."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = await self._db.fetchall(
+            f"SELECT s.id, s.article_id, s.start, s.end, s.text FROM sentences s JOIN passages p"
+            f" ON p.id = s.passage_id WHERE s.article_id IN ({marks}) ORDER BY s.article_id, p.ord, s.ord",
+            tuple(article_ids),
+        )
+        spans: dict[str, list[SentenceSpan]] = {a: [] for a in article_ids}
+        for r in rows:
+            spans[r["article_id"]].append(SentenceSpan(r["id"], r["start"], r["end"], r["text"]))
+        return spans
+
+    async def set_attributions(self, attributions: Sequence[tuple[int, str | None, bool]], version: str) -> None:
+        """Store (sentence id, speaker, verbatim) for existing sentences and record the rules'
+        ``version``, in one transaction. Answers may quote speakers, so the corpus version moves
+        on; stories do not depend on speakers, so if they were linked they stay linked."""
+        async with self._db.transaction() as db:
+            await db.executemany("UPDATE sentences SET speaker = ?, verbatim = ? WHERE id = ?",
+                                 [(speaker, int(verbatim), sid) for sid, speaker, verbatim in attributions])
+            linked = await (await db.execute(
+                "SELECT (SELECT value FROM meta WHERE key = 'stories_version')"
+                " IS (SELECT value FROM meta WHERE key = 'corpus_version')")).fetchone()
+            await self._bump_version(db)
+            if linked[0]:
+                await db.execute("UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'corpus_version')"
+                                 " WHERE key = 'stories_version'")
+            await db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('attribution_version', ?)",
+                             (version,))
+
     async def sentences_of_articles(self, article_ids: Sequence[str]) -> list[Sentence]:
         if not article_ids:
             return []
@@ -251,9 +319,9 @@ async def _write_article(db: aiosqlite.Connection, article: Article, passages: S
         )
         passage_id = cursor.lastrowid
         await db.executemany(
-            "INSERT INTO sentences(passage_id, article_id, ord, start, end, text, embedding)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(passage_id, article.id, s_ord, s.start, s.end, s.text, _blob(s.embedding))
+            "INSERT INTO sentences(passage_id, article_id, ord, start, end, text, embedding, speaker, verbatim)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(passage_id, article.id, s_ord, s.start, s.end, s.text, _blob(s.embedding), s.speaker, int(s.verbatim))
              for s_ord, s in enumerate(passage.sentences)],
         )
 
@@ -286,4 +354,5 @@ def _sentence(row: aiosqlite.Row) -> Sentence:
     return Sentence(
         id=row["id"], passage_id=row["passage_id"], article_id=row["article_id"], ord=row["ord"],
         start=row["start"], end=row["end"], text=row["text"], embedding=_vector(row["embedding"]),
+        speaker=row["speaker"], verbatim=bool(row["verbatim"]),
     )

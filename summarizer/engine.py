@@ -169,7 +169,7 @@ class Engine:
         async with self._ingest_lock, self._refreshed_even_if_interrupted():
             report = await ingest(self.corpus, self.embedder, list(paths or [self.config.corpus_dir]),
                                   prune=prune, progress=progress)
-        if report.changed:
+        if report.changed or report.attributed:
             await self.index.refresh()
         return report
 

@@ -105,7 +105,7 @@ class ArticleBrief:
 @dataclass(frozen=True)
 class Quote:
     speaker: str
-    text: str  # the sentence, verbatim, with the quoted words in it
+    text: str  # the speaker's own words: the quoted part of the cited sentence, or a whole transcript turn
     citation: Citation
 
     def to_dict(self) -> dict:

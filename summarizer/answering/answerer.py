@@ -26,6 +26,7 @@ from typing import Awaitable, Callable
 from store import Answers, Article, Corpus, ReadOnlyStoreError
 from summarizer.retrieval.evidence import Evidence, Support, assess_support, select_evidence
 from summarizer.citations import citation
+from summarizer.ingest.attribution import first_person, quoted_with_speaker
 from summarizer.answering.model_process import ModelUnavailable
 from summarizer.answering.model_slot import ModelSlot
 from summarizer.results import Answer, Citation, QuestionError
@@ -197,7 +198,7 @@ class Answerer:
                        prefill=generation.prefill_ms, decode=generation.decode_ms)
         checked = check_answer(generation.text, [e.sentence.text for e in evidence],
                                [provenance(e.article) for e in evidence])
-        body, cited = verified_answer(checked, evidence)
+        body, cited = verified_answer(_speakers_words_attributed(checked, evidence), evidence)
         mode = "generated" if body else "extractive"
         if not body:
             log.info("the model's answer failed verification; quoting the evidence instead: %r", generation.text[:200])
@@ -300,8 +301,34 @@ def extractive_answer(evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
             break
         chosen.append(item)
         word_count += count
-    body = " ".join(_with_markers(_trim(e.sentence.text), [n]) for n, e in enumerate(chosen, 1))
+    body = " ".join(_with_markers(in_speakers_voice(e), [n]) for n, e in enumerate(chosen, 1))
     return body, chosen
+
+
+def in_speakers_voice(evidence: Evidence) -> str:
+    """A sentence in someone's own first person ("We did not discuss …") is quoted with its
+    speaker, never left to read as the bot's words; other sentences are shown as they are."""
+    sentence = evidence.sentence
+    if sentence.speaker and first_person(sentence.text):
+        return quoted_with_speaker(_trim(sentence.text), sentence.speaker)
+    return _trim(sentence.text)
+
+
+def _speakers_words_attributed(checked: list[Checked], evidence: list[Evidence]) -> list[Checked]:
+    """A generated sentence in the first person repeats a source's words in the bot's voice: it is
+    replaced by those words quoted with their speaker, or dropped when nobody is known to say them."""
+    attributed = []
+    for claim in checked:
+        if not claim.supported or not first_person(claim.text):
+            attributed.append(claim)
+            continue
+        source = evidence[claim.cites[0] - 1]
+        if source.sentence.speaker:
+            attributed.append(dataclasses.replace(claim, text=in_speakers_voice(source), cites=claim.cites[:1],
+                                                  needs_judge=False))
+        else:
+            attributed.append(dataclasses.replace(claim, problem="first-person words with no known speaker"))
+    return attributed
 
 
 def _pointed_first(generated: str, checked: list[Checked], evidence: list[Evidence]) -> list[Evidence]:

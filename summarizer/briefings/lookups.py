@@ -4,20 +4,17 @@ All of them quote the corpus verbatim, so they are exact by construction."""
 
 from __future__ import annotations
 
-import re
-
 from store import Article, Corpus, Sentence
 from summarizer.citations import LEAD_MIN_WORDS, citation
+from summarizer.ingest.attribution import verbatim_words
 from summarizer.results import ArticleBrief, Quote, SourceInfo, TimelineEvent
+from summarizer.retrieval.evidence import Evidence, select_evidence
 from summarizer.retrieval.search import SearchIndex
 from summarizer.text import clean_text, words
 
 LEAD_SENTENCES = 2
-QUOTE_CANDIDATE_PASSAGES = 40
 TIMELINE_CANDIDATE_PASSAGES = 30
 TIMELINE_MIN_COSINE = 0.25
-SPEECH = re.compile(r"[\"“”]|\b(said|says|told|stated|added|tweeted|wrote|remarked|noted|stressed|asserted|"
-                    r"underlined|emphasi[sz]ed|described|called)\b", re.IGNORECASE)
 
 
 async def source_infos(corpus: Corpus) -> list[SourceInfo]:
@@ -47,44 +44,51 @@ async def article_brief(corpus: Corpus, id_or_title: str) -> ArticleBrief | None
 
 async def find_quotes(corpus: Corpus, index: SearchIndex, speaker: str, topic: str | None,
                       *, limit: int = 5) -> list[Quote]:
-    """Sentences in which ``speaker`` speaks: they name the speaker (or continue a passage that
-    does) and carry quotation marks or a verb of speech. Ordered by closeness to ``topic``."""
+    """The own words of ``speaker`` (matched by surname): sentences attributed to them at ingest
+    that quote them or are their transcript turns, never reported speech or another person's
+    words that merely name them. Closest to ``topic`` first; without one, newest article first."""
     surname = _surname(speaker)
     if not surname:
         return []
-    ranked, query_vector = await index.rank(f"{speaker} {topic or ''} said".strip(),
-                                            limit=QUOTE_CANDIDATE_PASSAGES)
-    passages = await corpus.passages([r.passage_id for r in ranked])
-    speaking = [
-        s for s in await corpus.sentences_of(list(passages))
-        if SPEECH.search(s.text) and _names(s.text, surname)
-        or (_has_quotation(s.text) and _names(passages[s.passage_id].text, surname))
-    ]
-    if topic:
-        speaking.sort(key=lambda s: -float(s.embedding @ query_vector))
-    unique = list({s.text: s for s in speaking}.values())[:limit]
-    return [Quote(speaker, s.text, citation(n, s, passages[s.passage_id], index.articles[s.article_id]))
-            for n, s in enumerate(unique, 1)]
+    sentences = await corpus.verbatim_sentences(surname)
+    if not sentences:
+        return []
+    await index.ensure_fresh()
+    if topic and topic.strip():
+        query_vector = await index.embed(f"{speaker} {topic}")
+        sentences.sort(key=lambda s: -float(s.embedding @ query_vector))
+    else:
+        sentences.sort(key=lambda s: index.articles[s.article_id].published or "", reverse=True)  # stable
+    unique: dict[str, Sentence] = {}
+    for s in sentences:  # the same words reported twice (a syndicated copy) are listed once
+        unique.setdefault(verbatim_words(s.text), s)
+        if len(unique) == limit:
+            break
+    passages = await corpus.passages([s.passage_id for s in unique.values()])
+    return [Quote(speaker, words, citation(n, s, passages[s.passage_id], index.articles[s.article_id]))
+            for n, (words, s) in enumerate(unique.items(), 1)]
 
 
 async def timeline(corpus: Corpus, index: SearchIndex, topic: str, *, limit: int = 10) -> list[TimelineEvent]:
-    """The sentences most about ``topic``, at most two per article, in date order."""
+    """The sentences most about ``topic``, at most two per article, in date order. Like evidence
+    for an answer, a sentence must meet the topic's own names and times where it stands: a topic
+    the corpus lacks ("World Cup") gets no timeline rather than its nearest neighbours."""
     ranked, query_vector = await index.rank(topic, limit=TIMELINE_CANDIDATE_PASSAGES)
-    passages = await corpus.passages([r.passage_id for r in ranked])
-    sentences = [s for s in await corpus.sentences_of(list(passages)) if len(words(s.text)) >= LEAD_MIN_WORDS]
-    scored = sorted(sentences, key=lambda s: -float(s.embedding @ query_vector))
+    findings = await select_evidence(corpus, topic, query_vector, ranked, index.articles,
+                                     limit=TIMELINE_CANDIDATE_PASSAGES)
+    scored = sorted((e for e in findings.evidence if len(words(e.sentence.text)) >= LEAD_MIN_WORDS),
+                    key=lambda e: -float(e.sentence.embedding @ query_vector))
     per_article: dict[str, int] = {}
-    chosen: list[Sentence] = []
-    for s in scored:
-        if float(s.embedding @ query_vector) < TIMELINE_MIN_COSINE or len(chosen) >= limit:
+    chosen: list[Evidence] = []
+    for e in scored:
+        if float(e.sentence.embedding @ query_vector) < TIMELINE_MIN_COSINE or len(chosen) >= limit:
             break
-        if per_article.get(s.article_id, 0) < 2:
-            per_article[s.article_id] = per_article.get(s.article_id, 0) + 1
-            chosen.append(s)
-    chosen.sort(key=lambda s: (index.articles[s.article_id].published or "9999", s.article_id, s.start))
-    return [TimelineEvent(index.articles[s.article_id].published, s.text,
-                          citation(n, s, passages[s.passage_id], index.articles[s.article_id]))
-            for n, s in enumerate(chosen, 1)]
+        if per_article.get(e.article.id, 0) < 2:
+            per_article[e.article.id] = per_article.get(e.article.id, 0) + 1
+            chosen.append(e)
+    chosen.sort(key=lambda e: (e.article.published or "9999", e.article.id, e.sentence.start))
+    return [TimelineEvent(e.article.published, e.sentence.text, citation(n, e.sentence, e.passage, e.article))
+            for n, e in enumerate(chosen, 1)]
 
 
 def _info(article: Article, passages: int) -> SourceInfo:
@@ -96,11 +100,3 @@ def _info(article: Article, passages: int) -> SourceInfo:
 def _surname(speaker: str) -> str:
     names = [w for w in words(clean_text(speaker)) if len(w) > 1]
     return names[-1] if names else ""
-
-
-def _names(text: str, surname: str) -> bool:
-    return re.search(rf"\b{re.escape(surname)}", text, re.IGNORECASE) is not None
-
-
-def _has_quotation(text: str) -> bool:
-    return bool(re.search(r"[\"“”]", text))

@@ -21,6 +21,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from store import Corpus, NewPassage, NewSentence
+from summarizer.ingest.attribution import RULES_VERSION, attribute_article
 from summarizer.ingest.documents import (
     ArticleError,
     ParsedArticle,
@@ -52,6 +53,7 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     undated: list[str] = field(default_factory=list)  # ids of articles stored without a date
     sentences_embedded: int = 0
+    attributed: int = 0  # stored articles whose speakers were recomputed under new attribution rules
     stories: int = 0
 
     @property
@@ -68,6 +70,8 @@ class IngestReport:
             parts.append(f"{len(self.undated)} undated")
         work = (f"embedded {self.sentences_embedded} sentences" if self.sentences_embedded
                 else "nothing to embed")
+        if self.attributed:
+            work += f"; speakers recomputed for {self.attributed} articles"
         return f"ingest: {', '.join(parts)}; {work}; {self.stories} stories"
 
 
@@ -103,6 +107,7 @@ async def ingest(
         await corpus.delete_articles(gone)
         report.removed.extend(gone)
 
+    report.attributed = await refresh_attributions(corpus, all_written_now=not known)
     await _link(corpus, report)
     return report
 
@@ -115,6 +120,7 @@ async def store_articles(corpus: Corpus, embedder: Embedder, articles: Sequence[
     latest = {a.record.id: a for a in articles}  # an id given twice is stored once, as last given
     report = IngestReport()
     await _store(corpus, embedder, [_Pending(a, a.record.id in stored) for a in latest.values()], report, progress)
+    report.attributed = await refresh_attributions(corpus, all_written_now=not stored)
     await _link(corpus, report)
     return report
 
@@ -224,16 +230,48 @@ def _encode_batch(embedder: Embedder, articles: list[ParsedArticle]) -> list[np.
 
 
 def _passages(article: ParsedArticle, sentence_vectors: np.ndarray) -> list[NewPassage]:
-    """A passage's vector is the normalised mean of its sentences' vectors: one encoder pass serves both."""
+    """A passage's vector is the normalised mean of its sentences' vectors: one encoder pass serves both.
+    Each sentence carries its speaker, read over the whole article (a "he said" looks back)."""
+    spans = [(s.start, s.end, s.text) for p in article.passages for s in p.sentences]
+    said = iter(attribute_article(article.record.body, spans))
     passages, row = [], 0
     for passage in article.passages:
         vectors = sentence_vectors[row:row + len(passage.sentences)]
         row += len(passage.sentences)
         mean = vectors.mean(axis=0)
         mean /= max(float(np.linalg.norm(mean)), 1e-12)
-        sentences = [NewSentence(s.start, s.end, s.text, v) for s, v in zip(passage.sentences, vectors)]
+        sentences = []
+        for s, v in zip(passage.sentences, vectors):
+            attribution = next(said)
+            sentences.append(NewSentence(s.start, s.end, s.text, v, attribution.speaker, attribution.verbatim))
         passages.append(NewPassage(passage.start, passage.end, passage.text, mean, sentences))
     return passages
+
+
+ATTRIBUTION_BATCH_ARTICLES = 200  # articles read at a time when attributions are recomputed
+
+
+async def refresh_attributions(corpus: Corpus, *, all_written_now: bool = False) -> int:
+    """Recompute every stored sentence's speaker when the stored ones were made by other rules (or
+    none: a database from before attribution). Needs no embeddings. Returns the articles redone,
+    0 when the stored attributions are current. ``all_written_now``: every stored article was
+    written by this run (under the current rules), so only the version is recorded."""
+    if await corpus.attribution_version() == RULES_VERSION:
+        return 0
+    if all_written_now:
+        await corpus.set_attributions([], RULES_VERSION)
+        return 0
+    articles = await corpus.articles()
+    updates: list[tuple[int, str | None, bool]] = []
+    for first in range(0, len(articles), ATTRIBUTION_BATCH_ARTICLES):
+        batch = articles[first:first + ATTRIBUTION_BATCH_ARTICLES]
+        spans = await corpus.article_sentence_spans([a.id for a in batch])
+        for article in batch:
+            sentences = spans[article.id]
+            said = attribute_article(article.body, [(s.start, s.end, s.text) for s in sentences])
+            updates.extend((s.id, a.speaker, a.verbatim) for s, a in zip(sentences, said))
+    await corpus.set_attributions(updates, RULES_VERSION)
+    return len(articles)
 
 
 async def _link(corpus: Corpus, report: IngestReport) -> None:

@@ -26,6 +26,7 @@ from store import Article, Corpus, Passage, Sentence
 from summarizer.retrieval.constraints import (Constraints, Entity, Period, expand_shorthand, has_figure, month_only_periods,
                                               names_stated, periods_in, read_constraints,
                                               states_answer_kind)
+from summarizer.ingest.attribution import QUESTION_SPEAKER
 from summarizer.retrieval.search import Ranked
 from summarizer.text import STOPWORDS, content_words, stem, word_forms, words
 
@@ -84,7 +85,8 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
                           articles: dict[str, Article], limit: int = EVIDENCE_SENTENCES) -> Findings:
     passages = await corpus.passages([r.passage_id for r in ranked])
     passage_cosine = {r.passage_id: r.cosine for r in ranked}
-    candidates = [s for s in await corpus.sentences_of(list(passages)) if _is_statement(s.text)]
+    candidates = [s for s in await corpus.sentences_of(list(passages))
+                  if _is_statement(s.text) and s.speaker != QUESTION_SPEAKER]
     constraints = await question_constraints(corpus, question)
     if not candidates:
         return Findings([], [], constraints)
@@ -162,7 +164,7 @@ def _background_names(candidates: list[Sentence]) -> set[str]:
 
 def _speaker(sentence: Sentence) -> str:
     """Who speaks in the sentence, as attributed at ingest ("he" resolved), or nothing."""
-    return getattr(sentence, "speaker", None) or ""
+    return sentence.speaker or ""
 
 
 def _entity_share(constraints: Constraints, forms: set[str]) -> float:
@@ -253,8 +255,8 @@ async def term_weights(corpus: Corpus, question: str) -> dict[str, float]:
 
 
 def _is_statement(text: str) -> bool:
-    """A full sentence, not a heading, a label or a question (a journalist's question in a
-    briefing transcript states nothing)."""
+    """A full sentence, not a heading, a label or a question (nor is anything a journalist says
+    in a briefing transcript evidence: ``QUESTION_SPEAKER``)."""
     stripped = text.rstrip().rstrip("\"”’)")
     return (len(words(text)) >= MIN_SENTENCE_WORDS and text.rstrip()[-1:] in ".!\"”’)"
             and not stripped.endswith("?") and not text.lstrip().upper().startswith("QUESTION:"))

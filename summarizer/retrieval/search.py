@@ -97,15 +97,22 @@ class SearchIndex:
         ``strict`` is for results shown as they are: a passage must then contain every query
         word or be close in meaning. Answering wants recall instead; evidence is judged later."""
         await self.ensure_fresh()
-        vector = query_vector if query_vector is not None else await self.embed(query)
         if not len(self._matrix.ids):
-            return [], vector
+            return [], query_vector if query_vector is not None else await self.embed(query)
         allowed = self._allowed_rows(filters)
-        cosines = self._matrix.vectors @ vector
+        # BM25 runs in SQLite's thread while the question is embedded and compared in this one:
+        # on two cores the two halves overlap instead of adding up.
+        lexical_rows = asyncio.ensure_future(self._lexical_rows(query, allowed, match_all=strict))
+        try:
+            vector = query_vector if query_vector is not None else await self.embed(query)
+            cosines = self._matrix.vectors @ vector
+        except BaseException:
+            lexical_rows.cancel()
+            raise
         dense = self._top_rows(cosines, allowed, CANDIDATES)
         if strict:
             dense = [row for row in dense if cosines[row] >= SEARCH_MIN_COSINE]
-        lexical = await self._lexical_rows(query, allowed, match_all=strict)
+        lexical = await lexical_rows
         fused: dict[int, float] = {}
         for ranking in (dense, lexical):
             for rank, row in enumerate(ranking):

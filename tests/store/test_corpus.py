@@ -2,9 +2,10 @@
 
 import sqlite3
 
+import numpy as np
 import pytest
 
-from store import Corpus, CorpusCounts, Database
+from store import Corpus, CorpusCounts, Database, NewPassage, NewSentence
 from tests.store.records import article, passage
 
 
@@ -74,4 +75,39 @@ async def test_stories_are_linked_only_for_the_version_they_were_computed_on(tmp
     assert await corpus.stories_linked()
     await corpus.replace_article(article("a2"), [passage()])
     assert not await corpus.stories_linked()
+    await database.close()
+
+
+async def test_sentences_keep_their_speaker_and_quotes_are_found_by_surname(tmp_path):
+    database = await Database.open(tmp_path / "x.db")
+    corpus = Corpus(database)
+    vector = np.ones(4, dtype=np.float32) / 2
+    texts = [("“We both agree,” Russian minister said.", "Sergey Lavrov", True),
+             ("Lavrov said ties were strong.", "Sergey Lavrov", False),  # reported speech
+             ("Glad to exchange greetings with Lavrov.", "S Jaishankar", True),
+             ("“Ça va,” said Ébert.", "Jean Ébert", True)]
+    sentences = [NewSentence(0, len(t), t, vector, speaker, verbatim) for t, speaker, verbatim in texts]
+    await corpus.replace_article(article(), [NewPassage(0, 10, "p", vector, sentences)])
+    assert [s.text for s in await corpus.verbatim_sentences("LAVROV")] == [texts[0][0]]
+    assert [s.text for s in await corpus.verbatim_sentences("ébert")] == [texts[3][0]]  # not ASCII-only
+    assert await corpus.verbatim_sentences("Sergey") == []  # a first name is not a surname
+    stored = await corpus.sentences_of_articles(["a1"])
+    assert [(s.speaker, s.verbatim) for s in stored] == [(sp, v) for _, sp, v in texts]
+    await database.close()
+
+
+async def test_new_attributions_move_the_corpus_version_but_keep_stories_linked(tmp_path):
+    database = await Database.open(tmp_path / "x.db")
+    corpus = Corpus(database)
+    await corpus.replace_article(article(), [passage("Lavrov said: “Yes.”")])
+    await corpus.mark_stories_linked(await corpus.corpus_version())
+    before = await corpus.corpus_version()
+    [sentence] = await corpus.sentences_of_articles(["a1"])
+    assert (sentence.speaker, sentence.verbatim, await corpus.attribution_version()) == (None, False, None)
+    await corpus.set_attributions([(sentence.id, "Lavrov", True)], "test-rules")
+    [sentence] = await corpus.sentences_of_articles(["a1"])
+    assert (sentence.speaker, sentence.verbatim) == ("Lavrov", True)
+    assert await corpus.attribution_version() == "test-rules"
+    assert await corpus.corpus_version() != before  # answers that quote speakers are recomputed
+    assert await corpus.stories_linked()
     await database.close()

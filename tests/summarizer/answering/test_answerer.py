@@ -185,7 +185,7 @@ async def test_unaskable_questions_get_a_clear_message_and_nothing_is_cached(eng
 ])
 async def test_hostile_questions_are_answered_normally(engine, question):
     answer = await engine.ask(question)
-    assert answer.mode in {"generated", "extractive", "refused"}
+    assert answer.mode in {"generated", "extractive", "partial", "refused"}
     assert "@everyone" not in answer.answer
     assert len(await engine.sources()) == 5
 
@@ -239,3 +239,22 @@ async def test_model_failure_answers_extractively(engine, fake_model):
     fake_model.queue(RuntimeError("llama_decode returned -3"))
     answer = await engine.ask(QUAD)
     assert answer.mode == "extractive" and answer.citations
+
+
+async def test_a_sources_first_person_words_are_quoted_with_their_speaker(engine, fake_model):
+    """The model echoes Lavrov's "We did not discuss these statements from the USA" as if it were
+    the bot's own statement; the answer quotes it as Lavrov's."""
+    answer = await engine.ask("Did Lavrov discuss the statements from the USA?")
+    assert answer.mode == "generated"
+    assert answer.answer.startswith("Sergey Lavrov said: “")
+    assert "We did not discuss these statements from the USA" in answer.answer
+    before_quote = answer.answer.split("“", 1)[0]
+    assert "We " not in before_quote
+
+
+async def test_an_extractive_answer_quotes_first_person_words_with_their_speaker(engine, fake_model):
+    fake_model.queue(RuntimeError("model down"))
+    answer = await engine.ask("Did Lavrov discuss the statements from the USA?")
+    assert answer.mode == "extractive"
+    assert "Sergey Lavrov said: “" in answer.answer and "We did not discuss" in answer.answer
+    assert not answer.answer.startswith("We ")

@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import CORPUS
 
-MALHOTRA_S400 = "\"S-400 is in the national and defence security interest of India."
+MALHOTRA_S400 = "S-400 is in the national and defence security interest of India."
 WANG_YI = "Chinese Foreign minister Wang Yi has called Quad the “Indo-Pacific NATO” in the past."
+LAVROV_RESILIENCE = "We both agree that this attests to the maturity and remarkable resilience of our relations,"
 JAISHANKAR_TWEET = "Jaishankar tweeted, \"Glad to exchange New Year greetings with Russian FM Sergey Lavrov"
 
 
@@ -60,19 +61,27 @@ async def test_unknown_or_blank_article_is_none(engine, wanted):
     assert await engine.article(wanted) is None
 
 
+def assert_quotes_its_sentence(quote) -> None:
+    """A quote is the quoted words of its cited sentence, which is itself the corpus verbatim."""
+    assert_cites_the_corpus_verbatim(quote.citation, quote.citation.quote)
+    assert all(part in quote.citation.quote for part in quote.text.split(" … "))
+    assert quote.text[:1] not in "“\"" and quote.text[-1:] not in "”\""
+
+
 async def test_quotes_list_quotations_of_the_named_speaker(engine):
     quotes = await engine.quotes("Achal Malhotra")
     assert quotes and {q.citation.article_id[:3] for q in quotes} == {"000"}
     assert any(q.text.startswith(MALHOTRA_S400) for q in quotes)
-    assert any("Malhotra said" in q.text for q in quotes)
+    assert any("Malhotra said" in q.citation.quote for q in quotes)  # "… former diplomat Achal Malhotra said, “…”"
+    assert not [q for q in quotes if q.citation.quote.startswith("He recalled")]  # reported, not his words
     for n, q in enumerate(quotes, 1):
         assert q.speaker == "Achal Malhotra" and q.citation.n == n
-        assert_cites_the_corpus_verbatim(q.citation, q.text)
+        assert_quotes_its_sentence(q)
 
 
-async def test_quotes_by_surname_and_the_exact_sentence(engine):
+async def test_quotes_by_surname_are_the_quoted_words_of_the_sentence(engine):
     quotes = await engine.quotes("Wang Yi")
-    assert [q.text for q in quotes] == [WANG_YI]
+    assert [(q.text, q.citation.quote) for q in quotes] == [("Indo-Pacific NATO", WANG_YI)]
     assert quotes[0].citation.source == "The Indian Express"
 
 
@@ -93,12 +102,17 @@ async def test_quotes_respect_the_limit(engine):
     assert len(await engine.quotes("Jaishankar", limit=1)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (lookups.find_quotes): a sentence where someone else speaks is "
-                   "listed as the named speaker's quote when it merely names them; /quotes Lavrov shows "
-                   "Jaishankar's tweet greeting Lavrov.")
 async def test_quotes_do_not_attribute_anothers_words_to_the_named_speaker(engine):
-    quotes = await engine.quotes("Lavrov")
-    assert not [q.text for q in quotes if q.text.startswith(JAISHANKAR_TWEET)]
+    quotes = await engine.quotes("Lavrov", limit=20)
+    cited = [q.citation.quote for q in quotes]
+    assert not [c for c in cited if c.startswith(JAISHANKAR_TWEET)]
+    assert not [c for c in cited if "Jaishankar" in c and "Lavrov" not in c]
+    # "“We both agree …,” Russian minister said." is Lavrov's, found through his title
+    assert any(q.text.startswith(LAVROV_RESILIENCE.rstrip(",")) for q in quotes)
+    # reported speech ("Lavrov also said that …") is not a quotation
+    assert not [c for c in cited if c.startswith("Lavrov also said that")]
+    for q in quotes:
+        assert_quotes_its_sentence(q)
 
 
 async def test_timeline_is_in_date_order_with_undated_reports_last(engine):
@@ -125,8 +139,5 @@ async def test_timeline_of_an_unrelated_topic_is_empty(engine):
     assert await engine.timeline("router password reset") == []
 
 
-@pytest.mark.xfail(strict=True, reason="SUSPECTED BUG (lookups.timeline): a topic absent from the corpus still "
-                   "gets an unrelated event (cosine >= 0.25), unlike search's strict display filter; "
-                   "/timeline World Cup shows an India-Russia sentence.")
 async def test_timeline_of_a_topic_the_corpus_lacks_is_empty(engine):
     assert await engine.timeline("World Cup") == []
