@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import threading
 from collections import deque
@@ -29,7 +30,8 @@ SHARED = REPO.parent / "shared"
 
 class FakeGenerator:
     """Implements the Generator protocol. Replies are queued by the test; with an empty
-    queue it echoes the first evidence sentence with a [1] citation, like a careful model."""
+    queue it echoes the first evidence sentence with a [1] citation, like a careful model,
+    and approves every claim when asked as the judge."""
 
     name = "fake@test"
 
@@ -52,8 +54,19 @@ class FakeGenerator:
         if isinstance(reply, BaseException):
             raise reply
         if reply is None:
-            reply = _first_evidence(messages) + " [1]"
+            reply = _judge_approval(messages) or _first_evidence(messages) + " [1]"
         return Generation(text=reply, prompt_tokens=100, completion_tokens=20, prefill_ms=1.0, decode_ms=2.0)
+
+
+def _judge_approval(messages: list[dict[str, str]]) -> str | None:
+    """"N yes" for every claim of a judge prompt (and "Q yes"); None for any other prompt."""
+    from summarizer.answering.judge import JUDGE_OPENING
+
+    prompt = messages[-1]["content"]
+    if not prompt.startswith(JUDGE_OPENING):
+        return None
+    claims = re.findall(r"^Claim (\d+):", prompt, flags=re.M)
+    return "\n".join([f"{n} yes" for n in claims] + (["Q yes"] if "\nAlso answer Q:" in prompt else []))
 
 
 def _first_evidence(messages: list[dict[str, str]]) -> str:

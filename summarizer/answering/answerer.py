@@ -24,7 +24,7 @@ import time
 from typing import Awaitable, Callable
 
 from store import Answers, Article, Corpus, ReadOnlyStoreError
-from summarizer.retrieval.evidence import Evidence, Support, assess_support, select_evidence
+from summarizer.retrieval.evidence import Evidence, Findings, Support, assess_support, select_evidence
 from summarizer.citations import citation
 from summarizer.ingest.attribution import first_person, quoted_with_speaker
 from summarizer.answering.model_process import ModelUnavailable
@@ -32,13 +32,14 @@ from summarizer.answering.model_slot import ModelSlot
 from summarizer.results import Answer, Citation, QuestionError
 from summarizer.retrieval.search import Filters, SearchIndex
 from summarizer.text import clean_text, words
+from summarizer.answering.judge import confirm_claims
 from summarizer.answering.verify import Checked, check_answer, citation_numbers
 
 log = logging.getLogger(__name__)
 
 # Part of every cache key: bump it whenever the prompt or the verification rules change,
 # so no answer made under older rules is served again.
-ANSWER_VERSION = "8"  # 8: citations carry the article URL
+ANSWER_VERSION = "9"  # 9: answerability constraints, partial mode, meaning checks, speakers quoted
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_WORDS = 80
 MAX_NEW_TOKENS = 96
@@ -188,21 +189,29 @@ class Answerer:
             await self._remember(draft)
             await show_draft(draft)
             wait_s = self.summary_wait_s
+        messages = build_messages(text, evidence)
         try:
-            generation = await self.models.generate(build_messages(text, evidence), MAX_NEW_TOKENS, wait_s=wait_s)
+            generation = await self.models.generate(messages, MAX_NEW_TOKENS, wait_s=wait_s)
         except ModelUnavailable as exc:
             log.warning("answering extractively: %s", exc)
             return await self._shown(self._answer(question, quoted, "extractive", quoted_cited, timings,
                                                   started)), False
         timings.update(generate=generation.prefill_ms + generation.decode_ms,
                        prefill=generation.prefill_ms, decode=generation.decode_ms)
-        checked = check_answer(generation.text, [e.sentence.text for e in evidence],
-                               [provenance(e.article) for e in evidence])
+        sentences = [e.sentence.text for e in evidence]
+        checked = check_answer(generation.text, sentences, [provenance(e.article) for e in evidence])
+        judged_at = time.perf_counter()
+        checked, _ = await confirm_claims(self.models, messages, generation.text, checked, sentences, wait_s=wait_s)
+        timings["judge"] = _ms_since(judged_at)
         body, cited = verified_answer(_speakers_words_attributed(checked, evidence), evidence)
+        if body and not findings.addresses(body):
+            log.info("the model's answer does not state the %s asked for; quoting the evidence instead: %r",
+                     findings.constraints.answer_kind, body[:200])
+            body = ""
         mode = "generated" if body else "extractive"
         if not body:
             log.info("the model's answer failed verification; quoting the evidence instead: %r", generation.text[:200])
-            body, cited = extractive_answer(_pointed_first(generation.text, checked, evidence))
+            body, cited = extractive_answer(_pointed_first(generation.text, checked, evidence, findings))
         return await self._shown(self._answer(question, body, mode, cited, timings, started)), True
 
     async def _shown(self, answer: Answer) -> Answer:
@@ -331,13 +340,16 @@ def _speakers_words_attributed(checked: list[Checked], evidence: list[Evidence])
     return attributed
 
 
-def _pointed_first(generated: str, checked: list[Checked], evidence: list[Evidence]) -> list[Evidence]:
+def _pointed_first(generated: str, checked: list[Checked], evidence: list[Evidence],
+                   findings: Findings) -> list[Evidence]:
     """When nothing the model wrote survives, the evidence it drew its words from (or merely
     cited: it sometimes replies with just "[2]") is still its best judgement of what answers
-    the question, so the extractive answer quotes that first."""
+    the question, so the extractive answer quotes that first — unless it does not state what
+    was asked (no name for "who"), when the evidence that does comes first."""
     numbers = [c.drawn_from for c in checked if c.drawn_from] + list(citation_numbers(generated, len(evidence)))
     order = list(dict.fromkeys(numbers)) + [n for n in range(1, len(evidence) + 1) if n not in numbers]
-    return [evidence[n - 1] for n in order]
+    pointed = [evidence[n - 1] for n in order]
+    return sorted(pointed, key=lambda e: not findings.addresses(e.sentence.text))
 
 
 def provenance(article: Article) -> str:
@@ -370,7 +382,7 @@ def partial_text(support: Support, filters: Filters) -> str:
     asked = "; ".join(support.missing) if support.missing else "exactly that"
     when = _spoken_date(related.article.published)
     return (f"{_refusal_text(filters)[:-1]}: nothing matches {asked}. "
-            f"The closest it has{when}: “{_trim(related.sentence.text).strip(' “”')}” [1]")
+            f"The closest it has{when}: “{_trim(related.sentence.text)}” [1]")
 
 
 def _spoken_date(published: str | None) -> str:

@@ -1,7 +1,10 @@
 """Check a generated answer against the evidence it cites, sentence by sentence.
 
 A sentence survives only if it cites evidence and every number, name and quoted phrase
-in one sentence it cites. Paraphrase is allowed; invention and splicing are not. A sentence
+in one sentence it cites, and that sentence does not say otherwise: no flipped negation,
+hedge, tense or roles (entailment.py). Paraphrase is allowed; invention and splicing are not.
+A kept sentence that is not a near copy of its evidence, or whose meaning the rules could not
+settle, is marked ``needs_judge`` for the model judge (judge.py). A sentence
 the model forgot to cite, or cited wrongly, is re-cited to the evidence sentence it is
 visibly drawn from, and checked against it like any other."""
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from summarizer.answering.entailment import is_uncertain, meaning_conflict, near_verbatim
 from summarizer.ingest.documents import sentences_of
 from summarizer.text import content_words, fold, word_forms, words
 
@@ -36,6 +40,7 @@ class Checked:
     cites: tuple[int, ...]  # 1-based evidence numbers
     problem: str | None  # why it was dropped; None when it stands
     drawn_from: int | None  # the evidence sentence sharing most of its words, cited or not
+    needs_judge: bool = False  # kept, but only the model judge can confirm it says what it cites
 
     @property
     def supported(self) -> bool:
@@ -59,16 +64,34 @@ def check_answer(answer: str, evidence: list[str], context: list[str] | None = N
             continue
         cited = citation_numbers(sentence, len(evidence))
         drawn_from = _closest(text, evidence)
-        backing = [n for n in cited if unsupported_detail(text, sources[n - 1]) is None]
+        backing = [n for n in cited if backing_problem(text, evidence[n - 1], sources[n - 1]) is None]
         if not backing:
             backing = [n for n in [_recited(text, evidence, sources)] if n]
         if backing:
-            results.append(Checked(text, tuple(backing), None, drawn_from))
+            results.append(Checked(text, tuple(backing), None, drawn_from,
+                                   needs_judge=_needs_judge(text, [evidence[n - 1] for n in backing])))
         elif not cited:
             results.append(Checked(text, (), "cites no evidence", drawn_from))
         else:
-            results.append(Checked(text, cited, unsupported_detail(text, sources[cited[0] - 1]), drawn_from))
+            results.append(Checked(text, cited, backing_problem(text, evidence[cited[0] - 1], sources[cited[0] - 1]),
+                                   drawn_from))
     return results
+
+
+def backing_problem(claim: str, sentence: str, source: str) -> str | None:
+    """Why the evidence ``sentence`` (with its provenance, ``source``) does not back ``claim``:
+    a detail it lacks, or a meaning it contradicts. An uncertain meaning verdict backs the
+    claim here; the judge decides it."""
+    detail = unsupported_detail(claim, source)
+    if detail:
+        return detail
+    conflict = meaning_conflict(claim, sentence)
+    return None if conflict is None or is_uncertain(conflict) else conflict
+
+
+def _needs_judge(claim: str, backing: list[str]) -> bool:
+    """Only a claim that copies its evidence, with nothing a rule doubts, goes unjudged."""
+    return not any(near_verbatim(claim, s) and meaning_conflict(claim, s) is None for s in backing)
 
 
 def _closest(text: str, evidence: list[str]) -> int | None:
@@ -87,7 +110,7 @@ def _recited(text: str, evidence: list[str], sources: list[str]) -> int | None:
         return None
     for n in sorted(range(1, len(evidence) + 1), key=lambda n: -len(claim & word_forms(evidence[n - 1]))):
         drawn = len(claim & word_forms(evidence[n - 1])) / len(claim)
-        if drawn >= RECITE_OVERLAP and unsupported_detail(text, sources[n - 1]) is None:
+        if drawn >= RECITE_OVERLAP and backing_problem(text, evidence[n - 1], sources[n - 1]) is None:
             return n
     return None
 

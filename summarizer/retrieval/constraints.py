@@ -59,6 +59,8 @@ DEGREE_ASKED = re.compile(r"\bhow (?:complete|far along|high|low|often|close|soo
 NAME_ASKED = re.compile(r"^\W*(?:who|whom|whose)\b|\b(?:who|whom|whose)\b|\b(?:which|what)\s+(?:\w+\s+)?"
                         r"(?:country|countries|nation|government|city|journalist|minister|official|person|people|"
                         r"leader|president|organi[sz]ation|group|company|state|agency|ambassador|envoy)\b", re.I)
+WORDS_ASKED = re.compile(r"\b(?:say|said|says|describe[ds]?|call(?:ed|s)?|characteri[sz]e[ds]?|term(?:ed)?|tweet(?:ed)?|"
+                         r"tell|told|warn(?:ed)?|refer(?:red)? to|react(?:ed)?|respond(?:ed)?|comment(?:ed)?)\b", re.I)
 TIME_ASKED = re.compile(r"\bwhen\b|\bwhat (?:date|day|month|year|time)\b", re.I)
 QUANTITY_ASKED = re.compile(
     r"\bhow (?:many|much|large|big|long|far|old)\b|\bwhat (?:percentage|percent|share|amount|sum|number|figure)\b"
@@ -116,7 +118,7 @@ class Constraints:
     entities: tuple[Entity, ...] = ()
     periods: tuple[Period, ...] = ()
     wants_quantity: bool = False
-    answer_kind: str | None = None  # "name", "time" or "figure": what the answer must state
+    answer_kind: str | None = None  # "name", "time", "figure" or "words" (someone's own): what the answer states
     topic_words: tuple[str, ...] = ()  # the rest of the question's content words, stemmed
     unknown: tuple[str, ...] = field(default=())  # words the corpus has never seen
 
@@ -224,6 +226,8 @@ def _answer_kind(question: str, wants_quantity: bool) -> str | None:
         return "time"
     if NAME_ASKED.search(question):
         return "name"
+    if WORDS_ASKED.search(question):
+        return "words"
     return None
 
 
@@ -249,6 +253,8 @@ def states_answer_kind(kind: str | None, sentence: str, question_forms: Set[str]
         return bool(periods_in(sentence)[0]) or bool(re.search(
             rf"\b(?:{MONTH}|today|yesterday|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
             r"(?:last|next|this) (?:week|month|year))\b", sentence, re.I))
+    if kind == "words":
+        return bool(re.search(r"[“”\"]", sentence))
     if kind == "name":
         return any(name not in question_forms and stem(name) not in question_forms and name not in background
                    for name in names_stated(sentence))

@@ -48,7 +48,6 @@ MIN_COSINE = 0.30
 MIN_RELATED_COSINE = 0.30  # below this, what was found is not even related: a plain refusal
 ARTICLE_LEAD_CHARS = 600
 SHORT_ARTICLE_CHARS = 6000  # about a thousand words: one story, not a transcript of many
-CASING_SAMPLE = 20
 NAME_CASED_SHARE = 0.8
 DISTINCTIVE_SHARE = 0.02  # a name in at most 2 % of passages identifies an event
 
@@ -70,6 +69,17 @@ class Findings:
     evidence: list[Evidence]
     related: list[Evidence]
     constraints: Constraints
+    question_forms: frozenset[str] = frozenset()
+    background: frozenset[str] = frozenset()  # names too common around the question to answer it
+
+    def addresses(self, answer: str) -> bool:
+        """Whether an answer states the kind of thing asked — a name not already in the question
+        for "who", a figure for "how much", a date for "when". Someone's words are judged on the
+        evidence instead: a summary may paraphrase them."""
+        kind = self.constraints.answer_kind
+        if kind in (None, "words"):
+            return True
+        return states_answer_kind(kind, answer, self.question_forms, self.background)
 
 
 @dataclass(frozen=True)
@@ -87,15 +97,17 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
     passage_cosine = {r.passage_id: r.cosine for r in ranked}
     candidates = [s for s in await corpus.sentences_of(list(passages))
                   if _is_statement(s.text) and s.speaker != QUESTION_SPEAKER]
-    constraints = await question_constraints(corpus, question)
+    counts = await _document_counts(corpus, question)
+    constraints = question_constraints(question, counts, [p.text for p in passages.values()])
     if not candidates:
         return Findings([], [], constraints)
-    weights = await term_weights(corpus, question)
+    total = max(1, await corpus.passage_count())
+    weights = term_weights(question, counts, total)
     question_forms = word_forms(question)
     background = _background_names(candidates)
     vectors = np.vstack([s.embedding for s in candidates])
     passage_forms = {pid: word_forms(p.text) for pid, p in passages.items()}
-    distinctive = await _distinctive_entities(corpus, constraints)
+    distinctive = await _distinctive_entities(corpus, constraints, counts, total)
     unmet = [_unmet(constraints, s, passage_forms[s.passage_id], articles[s.article_id],
                     distinctive, list(passage_forms.values())) for s in candidates]
     relevance = (1 - CONTEXT_WEIGHT) * (vectors @ query_vector) + np.array([
@@ -103,7 +115,7 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
         + LEXICAL_WEIGHT * _weighted_coverage(weights, word_forms(s.text))
         + ARTICLE_KEY_WEIGHT * _entity_share(constraints, _article_forms(articles[s.article_id]))
         + SENTENCE_KEY_WEIGHT * _entity_share(constraints, word_forms(f"{s.text} {_speaker(s)}"))
-        + ANSWER_KIND_WEIGHT * states_answer_kind(constraints.answer_kind, s.text, question_forms, background)
+        + ANSWER_KIND_WEIGHT * _states_what_is_asked(constraints, s, question_forms, background)
         for s in candidates])
 
     def evidence(i: int) -> Evidence:
@@ -113,29 +125,35 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
     meeting = [i for i in range(len(candidates)) if not unmet[i]]
     chosen = [meeting[i] for i in _mmr(relevance[meeting], vectors[meeting], limit)] if meeting else []
     others = sorted((i for i in range(len(candidates)) if unmet[i]), key=lambda i: -relevance[i])
-    return Findings([evidence(i) for i in chosen], [evidence(i) for i in others[:RELATED_KEPT]], constraints)
+    return Findings([evidence(i) for i in chosen], [evidence(i) for i in others[:RELATED_KEPT]], constraints,
+                    frozenset(question_forms), frozenset(background))
 
 
-async def question_constraints(corpus: Corpus, question: str) -> Constraints:
-    """The question's constraints, with names told apart by how the corpus itself writes them."""
-    vocabulary = [w for w in dict.fromkeys(re.sub(r"['’]s$", "", w.lower()) for w in words(expand_shorthand(question)))
-                  if w not in STOPWORDS and not any(ch.isdigit() for ch in w)]
-    counts = await corpus.term_document_counts(vocabulary)
+async def _document_counts(corpus: Corpus, question: str) -> dict[str, int]:
+    """How many passages hold each word of the question (one FTS5 count each), read once for
+    the names, the rarity weights and what the corpus has never seen."""
+    return await corpus.term_document_counts(sorted(set(_question_vocabulary(question)) | set(content_words(question))))
+
+
+def _question_vocabulary(question: str) -> list[str]:
+    return [w for w in dict.fromkeys(re.sub(r"['’]s$", "", w.lower()) for w in words(expand_shorthand(question)))
+            if w not in STOPWORDS and not any(ch.isdigit() for ch in w)]
+
+
+def question_constraints(question: str, counts: dict[str, int], sample: list[str]) -> Constraints:
+    """The question's constraints, with names told apart by how the corpus itself writes them
+    (judged on ``sample``, the passages retrieved for the question, which hold its words)."""
+    vocabulary = _question_vocabulary(question)
     known = {w for w in vocabulary if counts.get(w, 0) > 0}
     known |= {stem(w) for w in known}
-    cased = await _written_capitalised(corpus, [w for w in vocabulary if w in known])
+    cased = _written_capitalised([w for w in vocabulary if w in known], sample)
     return read_constraints(question, corpus_cased=cased, corpus_known=known)
 
 
-async def _written_capitalised(corpus: Corpus, terms: list[str]) -> set[str]:
-    """The terms the corpus writes with a capital letter inside sentences ("Belarus", "Ryanair"),
-    judged on a sample of the passages containing them."""
+def _written_capitalised(terms: list[str], texts: list[str]) -> set[str]:
+    """The terms ``texts`` write with a capital letter inside sentences ("Belarus", "Ryanair")."""
     cased = set()
     for term in terms:
-        ids = [pid for pid, _ in await corpus.fts_passages(term, CASING_SAMPLE)]
-        if not ids:
-            continue
-        texts = [p.text for p in (await corpus.passages(ids)).values()]
         capitalised = lower = 0
         pattern = re.compile(rf"(?<![\w'’])({re.escape(term)})(?![\w'’])", re.IGNORECASE)
         for text in texts:
@@ -150,6 +168,18 @@ async def _written_capitalised(corpus: Corpus, terms: list[str]) -> set[str]:
         if capitalised and capitalised >= NAME_CASED_SHARE * (capitalised + lower):
             cased.add(term)
     return cased
+
+
+def _states_what_is_asked(constraints: Constraints, sentence: Sentence, question_forms: set[str],
+                          background: set[str]) -> bool:
+    """Whether the sentence states the kind of thing asked. For someone's words, they must be the
+    asked person's: Wang Yi's words do not answer what Lavrov said."""
+    kind = constraints.answer_kind
+    if kind != "words":
+        return states_answer_kind(kind, sentence.text, question_forms, background)
+    if sentence.speaker and not (word_forms(sentence.speaker) & question_forms):
+        return False
+    return sentence.verbatim or states_answer_kind(kind, sentence.text, question_forms, background)
 
 
 def _background_names(candidates: list[Sentence]) -> set[str]:
@@ -173,13 +203,14 @@ def _entity_share(constraints: Constraints, forms: set[str]) -> float:
     return sum(e.found_in(forms) for e in constraints.entities) / len(constraints.entities)
 
 
-async def _distinctive_entities(corpus: Corpus, constraints: Constraints) -> list[Entity]:
+async def _distinctive_entities(corpus: Corpus, constraints: Constraints, counts: dict[str, int],
+                                total: int) -> list[Entity]:
     """The question's names that few passages mention: enough to tie two passages to one event."""
     if not constraints.entities:
         return []
-    total = max(1, await corpus.passage_count())
     heads = {e: e.parts[-1] for e in constraints.entities}
-    counts = await corpus.term_document_counts(list(dict.fromkeys(heads.values())))
+    unread = [h for h in dict.fromkeys(heads.values()) if h not in counts]
+    counts = counts | await corpus.term_document_counts(unread) if unread else counts
     return [e for e, head in heads.items() if 0 < counts.get(head, 0) <= DISTINCTIVE_SHARE * total]
 
 
@@ -244,14 +275,9 @@ def _article_head_forms(article: Article) -> frozenset[str]:
     return frozenset(word_forms(f"{article.title} {article.source or ''} {article.body[:ARTICLE_LEAD_CHARS]}"))
 
 
-async def term_weights(corpus: Corpus, question: str) -> dict[str, float]:
+def term_weights(question: str, counts: dict[str, int], total: int) -> dict[str, float]:
     """IDF of each content word of the question over the corpus's passages."""
-    terms = sorted(set(content_words(question)))
-    if not terms:
-        return {}
-    counts = await corpus.term_document_counts(terms)
-    total = max(1, await corpus.passage_count())
-    return {t: math.log((total + 1) / (counts.get(t, 0) + 1)) + 1.0 for t in terms}
+    return {t: math.log((total + 1) / (counts.get(t, 0) + 1)) + 1.0 for t in sorted(set(content_words(question)))}
 
 
 def _is_statement(text: str) -> bool:

@@ -80,3 +80,42 @@ def test_the_sources_own_date_and_headline_support_a_claim():
     [without] = check_answer(claim, evidence)
     [with_date] = check_answer(claim, evidence, ["Sanctioning Cuban Security Forces July 22, 2021"])
     assert not without.supported and with_date.supported
+
+
+MEANING_EVIDENCE = [
+    "India and Russia are not doing joint military exercises this year, the ministry said.",
+    "The Secretary may travel to Cairo next week to meet President el-Sisi.",
+    "The Deputy Secretary will meet with Japanese officials in Tokyo to discuss climate and health security.",
+]
+
+
+def test_flipped_negation_is_dropped_though_every_name_is_cited():
+    # The example: names and citation intact, meaning reversed.
+    [claim] = check_answer("India and Russia are doing joint military exercises this year [1].", MEANING_EVIDENCE)
+    assert not claim.supported and "negates" in claim.problem
+
+
+def test_hedge_and_tense_flips_are_dropped():
+    [asserted] = check_answer("The Secretary will travel to Cairo next week to meet President el-Sisi [2].",
+                              MEANING_EVIDENCE)
+    [done] = check_answer("The Deputy Secretary met with Japanese officials in Tokyo [3].", MEANING_EVIDENCE)
+    assert not asserted.supported and not done.supported
+
+
+def test_a_flipped_claim_is_not_recited_to_the_sentence_it_contradicts():
+    [claim] = check_answer("India and Russia are doing joint military exercises this year [2].", MEANING_EVIDENCE)
+    assert not claim.supported
+
+
+def test_a_copy_of_its_evidence_needs_no_judge_and_a_rewording_does():
+    [copy] = check_answer("The Deputy Secretary will meet with Japanese officials in Tokyo [3].", MEANING_EVIDENCE)
+    [reworded] = check_answer("Japanese officials will host the Deputy Secretary in Tokyo for talks [3].",
+                              MEANING_EVIDENCE)
+    assert copy.supported and not copy.needs_judge
+    assert reworded.supported and reworded.needs_judge
+
+
+def test_faithful_report_of_a_negation_stands():
+    [claim] = check_answer("The ministry said India and Russia are not doing joint military exercises [1].",
+                           MEANING_EVIDENCE)
+    assert claim.supported and not claim.needs_judge
