@@ -283,7 +283,7 @@ async def cmd_quality(args: argparse.Namespace, settings: Settings) -> int:
     probes = None
     if not args.no_probes:
         from summarizer.answering.probes import probe_report
-        probes = await probe_report(settings.engine_config())
+        probes = await probe_report(settings.engine_config())  # before the dev sets: one model process at a time
     data = await quality_report(settings.engine_config(), REPO, args.shared, probes=probes)
     md, _ = write_report(data, args.out)
     for name, report in data["sets"].items():

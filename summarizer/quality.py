@@ -100,25 +100,30 @@ def render_markdown(data: dict) -> str:
 
 
 def _probe_lines(probes: dict) -> list[str]:
+    verifiers = probes["verifiers"]
     lines = ["## Verification probes", "", probes.get("description", ""), "",
              "| verifier | false claims passed | true claims dropped |", "|---|---|---|"]
-    for name, figures in probes["verifiers"].items():
-        lines.append(f"| {name} | {figures['false_passed']}/{figures['false_total']} "
-                     f"({_pct(figures['false_pass_rate'])}) | {figures['true_dropped']}/{figures['true_total']} "
-                     f"({_pct(figures['true_drop_rate'])}) |")
-    by_kind = probes.get("by_kind")
-    if by_kind:
-        lines += ["", "By kind of variant (claims that pass each verifier):", "",
-                  "| kind | truth | " + " | ".join(probes["verifiers"]) + " |",
-                  "|---|---|" + "---|" * len(probes["verifiers"])]
-        for kind, row in by_kind.items():
-            lines.append(f"| {kind} | {row['truth']} | " + " | ".join(
-                f"{row['passed'][v]}/{row['total']}" for v in probes["verifiers"]) + " |")
+    for name, figures in verifiers.items():
+        (fp, ft), (td, tt) = figures["false_passed"], figures["true_dropped"]
+        lines.append(f"| {name} | {fp}/{ft} ({_pct(fp / ft if ft else None, 1)}) | "
+                     f"{td}/{tt} ({_pct(td / tt if tt else None, 1)}) |")
+    if probes.get("judged_claims"):
+        lines += ["", f"The judge was asked about {probes['judged_claims']} claims, "
+                      f"{probes['seconds_per_judged_claim']} s each."]
+    kinds = sorted({k for figures in verifiers.values() for k in figures["by_kind"]})
+    lines += ["", "Wrong verdicts by kind of claim (a false claim passed, or a true one dropped):", "",
+              "| kind | " + " | ".join(verifiers) + " |", "|---|" + "---|" * len(verifiers)]
+    for kind in kinds:
+        cells = []
+        for figures in verifiers.values():
+            wrong, total = figures["by_kind"].get(kind, (0, 0))
+            cells.append(f"{wrong}/{total}" if total else "—")
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     return lines + [""]
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0%}"
+def _pct(value: float | None, digits: int = 0) -> str:
+    return "n/a" if value is None else f"{value:.{digits}%}"
 
 
 def _excerpt(text: str) -> str:

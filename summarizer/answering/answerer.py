@@ -389,7 +389,7 @@ def _spoken_date(published: str | None) -> str:
     if not published:
         return ""
     day = dt.date.fromisoformat(published)
-    return f", from {day.day} {day.strftime('%B')} {day.year},"
+    return f", from {day.day} {day.strftime('%B')} {day.year}"
 
 
 def _refusal_text(filters: Filters) -> str:

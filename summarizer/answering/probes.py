@@ -31,6 +31,7 @@ from summarizer.text import words
 
 SEED = 20211
 DEFAULT_SENTENCES = 300
+JUDGE_ALONE_SAMPLE = 40  # claims; the judge takes seconds each
 NEIGHBOURS = 2  # evidence sentences shown around the probe's own, as the answerer shows several
 PROBE_FILE = Path(__file__).resolve().parents[2] / "tests" / "data" / "entailment_probes.jsonl"
 TRUE_KINDS = ("verbatim", "according_to", "reported", "clause_dropped", "synonym", "reordered")
@@ -294,48 +295,46 @@ def probe_messages(probe: Probe) -> tuple[list[dict[str, str]], str, int]:
     return messages, answer, number
 
 
-async def run_probes(probes: list[Probe], models=None, *, judge_limit: int | None = None,
+async def run_probes(probes: list[Probe], models=None, *, judge_alone_limit: int | None = None,
                      wait_s: float | None = None) -> dict:
     """Per verifier and variant kind: false claims passed and true claims dropped.
 
-    ``models`` (a ModelSlot) adds the "judge" verifier; ``judge_limit`` judges only the first
-    that many probes (today's and the rules' figures on that subset are reported as "…_subset").
-    "judge_alone" is today's check plus the judge on every claim: the judge's own accuracy, which
-    is what protects against paraphrases no rule foresees."""
+    ``models`` (a ModelSlot) adds two verifiers. "judge" is the answer path: the rules, then the
+    judge on every claim the rules keep but cannot settle (``needs_judge``). "judge_alone" is
+    today's check plus the judge on every claim, over the first ``judge_alone_limit`` probes:
+    the judge's own accuracy, which is what guards against paraphrases no rule foresees."""
     from summarizer.answering.judge import judge_claims
 
     counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    timing = {"s": 0.0, "n": 0}
 
     def count(verifier: str, probe: Probe, kept: bool) -> None:
         tally = counts[verifier][probe.kind]
         tally[1] += 1
         tally[0] += int(kept != probe.entailed)  # a false claim kept, or a true one dropped
 
-    judged_s, judged = 0.0, 0
+    async def judge(probe: Probe) -> bool:
+        messages, answer, _ = probe_messages(probe)
+        started = time.perf_counter()
+        verdict = await judge_claims(models, messages, answer, [(probe.claim, [probe.source])], wait_s=wait_s)
+        timing["s"] += time.perf_counter() - started
+        timing["n"] += 1
+        return verdict.entailed[0] is True
+
+    alone = probes if judge_alone_limit is None else probes[:judge_alone_limit]
+    alone_ids = {id(p) for p in alone}
     for probe in probes:
         today, rules = rules_verdict(probe)
         count("today", probe, today)
         count("rules", probe, rules)
-    subset = probes if judge_limit is None else probes[:judge_limit]
-    for probe in subset if models is not None else []:
-        today, rules = rules_verdict(probe)
-        if judge_limit is not None:
-            count("today_subset", probe, today)
-            count("rules_subset", probe, rules)
-        # The judge alone (after today's detail check) on every probe, to measure the judge itself;
-        # the pipeline ("judge") asks it only about claims the rules keep and do not see as copies.
-        judge_says = None
-        if today:
-            messages, answer, _ = probe_messages(probe)
-            started = time.perf_counter()
-            verdict = await judge_claims(models, messages, answer, [(probe.claim, [probe.source])], wait_s=wait_s)
-            judged_s += time.perf_counter() - started
-            judged += 1
-            judge_says = verdict.entailed[0] is True
-        count("judge_alone", probe, bool(judge_says))
-        count("judge", probe, rules and (judge_says if needs_judge(probe) else True))
-    report = {"verifiers": {}, "judged_claims": judged,
-              "seconds_per_judged_claim": round(judged_s / judged, 2) if judged else None}
+        if models is None:
+            continue
+        count("judge", probe, rules and (await judge(probe) if needs_judge(probe) else True))
+        if id(probe) in alone_ids:
+            count("today_on_judge_sample", probe, today)
+            count("judge_alone", probe, today and await judge(probe))
+    report = {"verifiers": {}, "judged_claims": timing["n"],
+              "seconds_per_judged_claim": round(timing["s"] / timing["n"], 2) if timing["n"] else None}
     for verifier, kinds in counts.items():
         false_passed = sum(v[0] for k, v in kinds.items() if k in FALSE_KINDS)
         false_total = sum(v[1] for k, v in kinds.items() if k in FALSE_KINDS)
@@ -346,6 +345,48 @@ async def run_probes(probes: list[Probe], models=None, *, judge_limit: int | Non
             "by_kind": {k: v for k, v in sorted(kinds.items())},
         }
     return report
+
+
+async def probe_report(config, *, judge_alone_sample: int = JUDGE_ALONE_SAMPLE) -> dict:
+    """The committed probe set through every verifier, the judge being the configured answer model.
+    The judge alone is measured on a seeded sample of whole sentences (all their variants), since
+    it takes seconds per claim; the answer path's judge runs wherever the path would run it."""
+    from summarizer.answering.model_slot import ModelSlot
+
+    slot = ModelSlot(spec=config.model, runtime=config.runtime, cache_dir=config.model_cache,
+                     server_model=config.server_model, api_key=config.server_api_key,
+                     timeout_s=config.generation_timeout_s)
+    try:
+        if await slot.load() is None:
+            raise RuntimeError(f"the answer model cannot judge the probes: {slot.load_error}")
+        probes, sampled = _sample_first(read_probes(), judge_alone_sample)
+        report = await run_probes(probes, slot, judge_alone_limit=sampled)
+    finally:
+        await slot.close()
+    report["description"] = (
+        f"{len(probes):,} claims made from {len({p.source for p in probes}):,} evidence sentences of the two dev "
+        f"corpora ({', '.join(TRUE_KINDS)} are true; {', '.join(FALSE_KINDS)} are false), each checked against "
+        "its source. \"today\" is the verifier before meaning checks (names, numbers, quotations); \"rules\" adds "
+        "the meaning rules; \"judge\" is the answer path (rules, then the answer model on claims the rules cannot "
+        f"settle); \"judge_alone\" is the model on every claim of a {sampled}-claim sample, beside "
+        "\"today_on_judge_sample\". The variants are mechanical edits of real sentences, so they test the "
+        "checks' reach, not how the model words its own answers.")
+    return report
+
+
+def _sample_first(probes: list[Probe], wanted: int) -> tuple[list[Probe], int]:
+    """Probes reordered so that whole sentences (every variant of each), drawn at random with a
+    fixed seed, come first up to ``wanted`` probes; and how many that is."""
+    sources = sorted({p.source for p in probes})
+    random.Random(SEED).shuffle(sources)
+    first: list[Probe] = []
+    for source in sources:
+        variants = [p for p in probes if p.source == source]
+        if len(first) + len(variants) > wanted:
+            break
+        first += variants
+    chosen = {id(p) for p in first}
+    return first + [p for p in probes if id(p) not in chosen], len(first)
 
 
 def format_report(report: dict) -> str:
@@ -362,32 +403,10 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m summarizer.answering.probes [--write] [--judge N]
+if __name__ == "__main__":  # python -m summarizer.answering.probes [--write]: rebuild the set; rules only
     import sys
 
     shared = Path(__file__).resolve().parents[3] / "shared"
     if "--write" in sys.argv:
         write_probes(build_probes([shared / "corpus", shared / "news-dev"]))
-    loaded = read_probes()
-    slot = None
-    limit = None
-    if "--judge" in sys.argv:
-        from summarizer.answering.generation.factory import load_generator
-        from summarizer.answering.model_files import resolve_model
-        from summarizer.answering.model_slot import ModelSlot
-
-        limit = int(sys.argv[sys.argv.index("--judge") + 1])
-        generator = load_generator(resolve_model("default", Path("data/models")), runtime="llama.cpp")
-        slot = ModelSlot(spec="default", runtime="llama.cpp", cache_dir=Path("data/models"), timeout_s=120.0,
-                         generator=generator)
-        # Whole sentences (all their variants, together: the prompt prefix is reused) until the limit.
-        sources = sorted({p.source for p in loaded})
-        random.Random(SEED).shuffle(sources)
-        chosen: list[Probe] = []
-        for source in sources:
-            variants = [p for p in loaded if p.source == source]
-            if len(chosen) + len(variants) > limit:
-                break
-            chosen += variants
-        loaded, limit = chosen, None
-    print(format_report(asyncio.run(run_probes(loaded, slot))))
+    print(format_report(asyncio.run(run_probes(read_probes()))))

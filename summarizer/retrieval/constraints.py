@@ -209,7 +209,8 @@ def read_constraints(question: str, *, corpus_cased: Set[str], corpus_known: Set
         # A word the corpus has never seen stands alone: grouped with a known name ("Ecuadorian
         # ISIS-GS") it could be passed over as a first name or title is.
         alone = lower in unknown or (groups and groups[-1][-1].lower() in unknown)
-        if adjacent and groups and not alone and not has_digit and not any(ch.isdigit() for ch in groups[-1][-1]):
+        # A number right after a name is part of it ("Nord Stream 2"); a name after a number is not.
+        if adjacent and groups and not alone and not any(ch.isdigit() for ch in groups[-1][-1]):
             groups[-1].append(token)
         else:
             groups.append([token])
@@ -231,6 +232,7 @@ def _answer_kind(question: str, wants_quantity: bool) -> str | None:
     return None
 
 
+CALENDAR_WORDS = frozenset(MONTH_NUMBER) | frozenset(d.lower() for d in calendar.day_name)
 SPEAKER_LABEL = re.compile(r"^\s*(?:[A-Z][A-Z .’'-]+):\s*")
 
 
@@ -239,7 +241,8 @@ def names_stated(sentence: str) -> set[str]:
     label such as "MS PORTER:")."""
     text = SPEAKER_LABEL.sub("", sentence)
     return {t.group(0).lower().rstrip(".") for i, t in enumerate(TOKEN.finditer(text))
-            if i > 0 and t.group(0)[:1].isupper() and t.group(0).lower() not in STOPWORDS}
+            if i > 0 and t.group(0)[:1].isupper() and t.group(0).lower() not in STOPWORDS
+            and t.group(0).lower().rstrip(".") not in CALENDAR_WORDS}
 
 
 def states_answer_kind(kind: str | None, sentence: str, question_forms: Set[str],
@@ -256,8 +259,7 @@ def states_answer_kind(kind: str | None, sentence: str, question_forms: Set[str]
     if kind == "words":
         return bool(re.search(r"[“”\"]", sentence))
     if kind == "name":
-        return any(name not in question_forms and stem(name) not in question_forms and name not in background
-                   for name in names_stated(sentence))
+        return any(not term_known(name, question_forms) and name not in background for name in names_stated(sentence))
     return True
 
 

@@ -108,8 +108,11 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
     vectors = np.vstack([s.embedding for s in candidates])
     passage_forms = {pid: word_forms(p.text) for pid, p in passages.items()}
     distinctive = await _distinctive_entities(corpus, constraints, counts, total)
+    # Each retrieved passage with its headline: a passage of an interview names "Nord Stream 2",
+    # its headline "Der Spiegel".
+    retrieved = [forms | word_forms(articles[passages[pid].article_id].title) for pid, forms in passage_forms.items()]
     unmet = [_unmet(constraints, s, passage_forms[s.passage_id], articles[s.article_id],
-                    distinctive, list(passage_forms.values())) for s in candidates]
+                    distinctive, retrieved) for s in candidates]
     relevance = (1 - CONTEXT_WEIGHT) * (vectors @ query_vector) + np.array([
         CONTEXT_WEIGHT * passage_cosine[s.passage_id]
         + LEXICAL_WEIGHT * _weighted_coverage(weights, word_forms(s.text))
@@ -211,7 +214,8 @@ async def _distinctive_entities(corpus: Corpus, constraints: Constraints, counts
     heads = {e: e.parts[-1] for e in constraints.entities}
     unread = [h for h in dict.fromkeys(heads.values()) if h not in counts]
     counts = counts | await corpus.term_document_counts(unread) if unread else counts
-    return [e for e, head in heads.items() if 0 < counts.get(head, 0) <= DISTINCTIVE_SHARE * total]
+    # A name no passage holds may still be in headlines ("Der Spiegel"): the most distinctive of all.
+    return [e for e, head in heads.items() if counts.get(head, 0) <= DISTINCTIVE_SHARE * total]
 
 
 def _unmet(constraints: Constraints, sentence: Sentence, passage_forms: frozenset[str] | set[str],
