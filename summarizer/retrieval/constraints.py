@@ -119,14 +119,7 @@ class Constraints:
     periods: tuple[Period, ...] = ()
     wants_quantity: bool = False
     answer_kind: str | None = None  # "name", "time", "figure" or "words" (someone's own): what the answer states
-    topic_words: tuple[str, ...] = ()  # the rest of the question's content words, stemmed
     unknown: tuple[str, ...] = field(default=())  # words the corpus has never seen
-
-    def describe(self) -> str:
-        """The constraints as a phrase for "nothing on …": names first, then the time."""
-        parts = [e.text for e in self.entities]
-        parts += [p.text for p in self.periods]
-        return ", ".join(parts)
 
 
 def expand_shorthand(question: str) -> str:
@@ -187,7 +180,6 @@ def read_constraints(question: str, *, corpus_cased: Set[str], corpus_known: Set
     wants_quantity = bool(QUANTITY_ASKED.search(text))
     tokens = list(TOKEN.finditer(rest))
     groups: list[list[str]] = []
-    topic: list[str] = []
     unknown: list[str] = []
     previous_end = -10
     for i, match in enumerate(tokens):
@@ -197,12 +189,11 @@ def read_constraints(question: str, *, corpus_cased: Set[str], corpus_known: Set
         if lower in STOPWORDS and not has_digit:
             previous_end = -10
             continue
-        is_key = has_digit or _is_name(token, i, corpus_cased, corpus_known)
+        is_key = has_digit or _is_name(token, i, corpus_cased)
         if not has_digit and lower not in corpus_known and stem(lower) not in corpus_known and not _ordinary(lower):
             unknown.append(lower)
             is_key = True
         if not is_key:
-            topic.append(stem(lower))
             previous_end = -10
             continue
         adjacent = rest[previous_end:match.start()].strip() in ("", "-") if previous_end >= 0 else False
@@ -217,7 +208,7 @@ def read_constraints(question: str, *, corpus_cased: Set[str], corpus_known: Set
         previous_end = match.end()
     entities = tuple(Entity(tuple(_figure_parts(g)), " ".join(g)) for g in groups)
     return Constraints(entities, tuple(periods), wants_quantity, _answer_kind(text, wants_quantity),
-                       tuple(dict.fromkeys(topic)), tuple(dict.fromkeys(unknown)))
+                       tuple(dict.fromkeys(unknown)))
 
 
 def _answer_kind(question: str, wants_quantity: bool) -> str | None:
@@ -275,7 +266,9 @@ def _figure_parts(group: list[str]) -> list[str]:
     return parts
 
 
-def _is_name(token: str, position: int, corpus_cased: Set[str], corpus_known: Set[str]) -> bool:
+def _is_name(token: str, position: int, corpus_cased: Set[str]) -> bool:
+    """Capitalised inside the question, or — as chat questions are typed all lower-case, and
+    the first word is capitalised anyway — written capitalised by the corpus."""
     lower = token.lower()
     if token[:1].isupper() and position > 0:
         return True

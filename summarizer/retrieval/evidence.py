@@ -1,16 +1,16 @@
-"""From ranked passages to the few sentences an answer may rest on, and whether they suffice.
+"""From ranked passages to the few sentences an answer may rest on, and whether they answer.
 
-Sentences are scored by cosine to the question plus how much of the question's
-vocabulary (weighted by rarity in the corpus) they contain, then picked with MMR so the
-evidence does not repeat itself.
+Sentences are scored by cosine to the question (and their passage's), how much of the
+question's vocabulary (weighted by rarity) they contain, whether they and their article carry
+the question's names, and whether they state the kind of thing asked; then picked with MMR so
+the evidence does not repeat itself.
 
-Refusal is a calibrated threshold on the evidence, not a keyword list. The question's key
-terms — names, numbers, dates — must be found in the articles the evidence comes from
-(text or metadata), and the best sentence must be close enough in meaning. Thresholds
-were set on the development questions (../shared/eval), where out-of-scope questions are
-often near misses: the same people at another event, so a date the articles do not
-or number
-mention is decisive."""
+Only sentences that meet the question's own constraints (``constraints.py``: its names, its
+day, month or year, a figure when one is asked for) where they stand may be evidence. When
+none does but related material exists, the answer is ``partial``: that material, cited and
+said not to be the answer. Thresholds were set on the calibration part of the development
+questions (../shared/eval), where out-of-scope questions are mostly near misses: the same
+people at another time, or the same kind of action with another party."""
 
 from __future__ import annotations
 
@@ -86,7 +86,6 @@ class Findings:
 class Support:
     enough: bool
     best_cosine: float
-    topic_coverage: float  # share of the question's other words (rarity-weighted) its best evidence has
     missing: tuple[str, ...]  # the question's constraints no evidence meets
     related: Evidence | None = None  # the closest material, for "nothing on that; the closest is …"
 
@@ -312,30 +311,14 @@ def _mmr(relevance: np.ndarray, vectors: np.ndarray, limit: int) -> list[int]:
     return chosen
 
 
-def assess_support(findings: Findings, query_vector: np.ndarray, weights: dict[str, float] | None = None) -> Support:
+def assess_support(findings: Findings, query_vector: np.ndarray) -> Support:
     """Enough when some evidence meets every constraint and is close enough in meaning; when
     only related material exists, that material is offered as ``related`` and never as the answer."""
     if not findings.evidence:
         related = findings.related[0] if findings.related else None
         cosine = float(related.sentence.embedding @ query_vector) if related else 0.0
         missing = related.unmet if related else ()
-        return Support(False, cosine, 0.0, missing, related if cosine >= MIN_RELATED_COSINE else None)
+        return Support(False, cosine, missing, related if cosine >= MIN_RELATED_COSINE else None)
     best_cosine = max(float(e.sentence.embedding @ query_vector) for e in findings.evidence)
     enough = best_cosine >= MIN_COSINE
-    return Support(enough, best_cosine, 1.0, (), None if enough else findings.evidence[0])
-
-
-def key_terms(question: str) -> list[str]:
-    """Names, numbers and dates: capitalised words not opening the question, and anything with a digit."""
-    terms = []
-    tokens = list(re.finditer(r"[^\W_]+(?:[-'’.+][^\W_]+)*", question))
-    for i, match in enumerate(tokens):
-        token = re.sub(r"['’]s$", "", match.group(0))
-        lower = token.lower()
-        has_digit = any(ch.isdigit() for ch in token)
-        capitalised = token[:1].isupper() and i > 0
-        if lower in STOPWORDS and not has_digit:
-            continue
-        if has_digit or capitalised:
-            terms.append(token)
-    return list(dict.fromkeys(terms))
+    return Support(enough, best_cosine, (), None if enough else findings.evidence[0])
