@@ -35,6 +35,9 @@ PROBE_MESSAGES = [{"role": "user", "content": "Say OK."}]
 PROMPT_STATE_DIR = "prompt-state"
 # Prefer this process to the bot when the kernel must kill something for memory.
 OOM_SCORE_ADJ = 500
+# When both want the CPU, the bot goes first: a quoted draft or a gateway heartbeat needs
+# milliseconds, a summary seconds. With the bot idle the model still gets every core.
+NICENESS = 10
 _PR_SET_PDEATHSIG = 1
 
 
@@ -44,6 +47,7 @@ def main(argv: list[str]) -> int:
     faulthandler.enable()  # a native crash prints the Python stack to stderr, read by the supervisor
     _die_with_parent()
     _volunteer_for_oom_killer()
+    _yield_cpu_to_the_bot()
 
     from summarizer.answering.generation import load_generator
     from summarizer.answering.model_files import ModelError, resolve_model
@@ -117,6 +121,13 @@ def _die_with_parent() -> None:
         return
     if os.getppid() == 1:  # the parent died before prctl took effect
         os._exit(0)
+
+
+def _yield_cpu_to_the_bot() -> None:
+    try:
+        os.nice(NICENESS)
+    except OSError:
+        pass
 
 
 def _volunteer_for_oom_killer() -> None:

@@ -57,6 +57,13 @@ async def test_generates_in_a_child_process(model):
     assert generation.prompt_tokens > 0
 
 
+async def test_the_child_gives_the_bot_the_cpu_first(model):
+    await model.start()
+    # Field 19 of /proc/PID/stat is the nice value (after the command name in parentheses).
+    child_nice = int(open(f"/proc/{model.pid}/stat").read().rsplit(")", 1)[1].split()[16])
+    assert child_nice >= os.nice(0) + 10
+
+
 @pytest.mark.parametrize("signals, cause", [
     ([signal.SIGKILL], "SIGKILL"),
     ([signal.SIGSEGV, signal.SIGCONT], "SIGSEGV"),
