@@ -299,10 +299,12 @@ def _under_load_targets(figures: dict) -> list[Target]:
                f"{baseline['generated_share']:.0%} generated)")
     return [
         Target("first cited reply p95, 20 concurrent asks", "< 5 s", _ms(first_p95), first_met,
-               "" if first_met else "A draft needs only retrieval (tens of milliseconds alone), but here the 20 "
-                                    "retrievals share two cores with a model process that generates on both. "
-                                    "The model process runs at nice 10 so the bot goes first; the rest is the "
-                                    "kernel's scheduling of the model's threads."),
+               "" if first_met else "A draft is retrieval and evidence selection only (tens of milliseconds "
+                                    "alone: the uncached split above), but the 20 drafts take turns on one event "
+                                    "loop and one SQLite thread while the model process (at nice 10) generates on "
+                                    "both cores, and evidence selection's constraint checks are Python on that "
+                                    "loop. Making them cheaper (names and forms cached per corpus version) would "
+                                    "shorten that queue; not yet measured."),
         Target("those asks' model answers, under load", "all within the summary wait", reached, all_in_time,
                "" if all_in_time else "Generations queued past the summary wait; a faster model, or a model "
                                       "server (BRIEFBOT_MODEL=http://…/v1), serves more within it."),

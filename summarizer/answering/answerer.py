@@ -204,13 +204,14 @@ class Answerer:
         checked, _ = await confirm_claims(self.models, messages, generation.text, checked, sentences, wait_s=wait_s)
         timings["judge"] = _ms_since(judged_at)
         body, cited = verified_answer(_speakers_words_attributed(checked, evidence), evidence)
-        if body and not findings.addresses(body):
+        if not body:
+            log.info("the model's answer failed verification; quoting the evidence instead: %r", generation.text[:200])
+        elif not findings.addresses(body):
             log.info("the model's answer does not state the %s asked for; quoting the evidence instead: %r",
                      findings.constraints.answer_kind, body[:200])
             body = ""
         mode = "generated" if body else "extractive"
         if not body:
-            log.info("the model's answer failed verification; quoting the evidence instead: %r", generation.text[:200])
             body, cited = extractive_answer(_pointed_first(generation.text, checked, evidence, findings))
         return await self._shown(self._answer(question, body, mode, cited, timings, started)), True
 
