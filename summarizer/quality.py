@@ -90,6 +90,7 @@ def render_markdown(data: dict) -> str:
         held = " (held out)" if r["held_out"] else ""
         lines += [f"- **{name} {r['id']}**{held}: {r['question']}",
                   f"  - {r['reason']} (mode `{r['mode']}`; cited {', '.join(r['cited']) or 'nothing'})",
+                  f"  - why: {_why(r)}",
                   f"  - answer: {_excerpt(r['answer'])}"]
     lines += ["", "## Every question", "", "| set | id | mode | correct | reason |", "|---|---|---|---|---|"]
     for name, report in data["sets"].items():
@@ -120,6 +121,22 @@ def _probe_lines(probes: dict) -> list[str]:
             cells.append(f"{wrong}/{total}" if total else "—")
         lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     return lines + [""]
+
+
+def _why(row: dict) -> str:
+    """The miss's cause as far as the row shows it; docs/architecture.md explains the stages."""
+    if row["should_refuse"]:
+        return "the cited evidence met every name, time and figure the question states, so it was answered"
+    if row["mode"] in ("partial", "refused"):
+        unmet = row["answer"].split("nothing matches ", 1)[-1].split(". The closest", 1)[0]
+        return (f"no evidence met the question's constraints ({unmet})" if row["mode"] == "partial"
+                else "nothing retrieved was close enough in meaning")
+    if row["mode"] == "generated":
+        return ("relevance: the model summarised evidence that meets the question's constraints but does not "
+                "state the asked fact, and the answer names something of the asked kind, so the check that "
+                "an answer states what was asked let it through")
+    return ("relevance: the model's answer was rejected, and the evidence quoted instead (ranked first among "
+            "sentences meeting the constraints) does not state the asked fact")
 
 
 def _pct(value: float | None, digits: int = 0) -> str:
