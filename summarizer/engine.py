@@ -93,6 +93,15 @@ class EngineConfig:
     feed_min_every_s: float = MIN_FEED_EVERY_S
 
 
+def model_slot(config: EngineConfig, generator: Generator | None = None) -> ModelSlot:
+    """The answer model the config names (or ``generator``, ready in process), not yet started."""
+    return ModelSlot(
+        spec=config.model, runtime=config.runtime, cache_dir=config.model_cache, generator=generator,
+        server_model=config.server_model, api_key=config.server_api_key,
+        timeout_s=config.generation_timeout_s, concurrency=config.max_concurrent_generations,
+    )
+
+
 class Engine:
     def __init__(self, config: EngineConfig, database: Database, embedder: Embedder, models: ModelSlot) -> None:
         self.config = config
@@ -123,12 +132,7 @@ class Engine:
         ``generator`` injects a ready in-process model (tests, benchmarks); otherwise the model
         named in the config runs in its own supervised process, started on first use."""
         database = await Database.open(config.db_path, read_only=config.read_only)
-        models = ModelSlot(
-            spec=config.model, runtime=config.runtime, cache_dir=config.model_cache, generator=generator,
-            server_model=config.server_model, api_key=config.server_api_key,
-            timeout_s=config.generation_timeout_s, concurrency=config.max_concurrent_generations,
-        )
-        return cls(config, database, embedder or Embedder(), models)
+        return cls(config, database, embedder or Embedder(), model_slot(config, generator))
 
     async def close(self) -> None:
         await self.deliveries.close()  # digests being written ahead stop before the store closes

@@ -382,7 +382,7 @@ def partial_text(support: Support, filters: Filters) -> str:
     related = support.related
     asked = "; ".join(support.missing) if support.missing else "exactly that"
     when = _spoken_date(related.article.published)
-    return (f"{_refusal_text(filters)[:-1]}: nothing matches {asked}. "
+    return (f"{_nothing_on_that(filters)}: nothing matches {asked}. "
             f"The closest it has{when}: “{_trim(related.sentence.text)}” [1]")
 
 
@@ -394,8 +394,12 @@ def _spoken_date(published: str | None) -> str:
 
 
 def _refusal_text(filters: Filters) -> str:
+    return f"{_nothing_on_that(filters)}."
+
+
+def _nothing_on_that(filters: Filters) -> str:
     scope = " in the selected date range or outlet" if filters.active else ""
-    return f"The briefing corpus has nothing on that{scope}."
+    return f"The briefing corpus has nothing on that{scope}"
 
 
 def _ms_since(started: float) -> float:

@@ -351,11 +351,9 @@ async def probe_report(config, *, judge_alone_sample: int = JUDGE_ALONE_SAMPLE) 
     """The committed probe set through every verifier, the judge being the configured answer model.
     The judge alone is measured on a seeded sample of whole sentences (all their variants), since
     it takes seconds per claim; the answer path's judge runs wherever the path would run it."""
-    from summarizer.answering.model_slot import ModelSlot
+    from summarizer.engine import model_slot
 
-    slot = ModelSlot(spec=config.model, runtime=config.runtime, cache_dir=config.model_cache,
-                     server_model=config.server_model, api_key=config.server_api_key,
-                     timeout_s=config.generation_timeout_s)
+    slot = model_slot(config)
     try:
         if await slot.load() is None:
             raise RuntimeError(f"the answer model cannot judge the probes: {slot.load_error}")

@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import math
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,15 +108,20 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
     vectors = np.vstack([s.embedding for s in candidates])
     passage_forms = {pid: word_forms(p.text) for pid, p in passages.items()}
     distinctive = await _distinctive_entities(corpus, constraints, counts, total)
-    # Each retrieved passage with its headline: a passage of an interview names "Nord Stream 2",
-    # its headline "Der Spiegel".
-    retrieved = [forms | word_forms(articles[passages[pid].article_id].title) for pid, forms in passage_forms.items()]
-    unmet = [_unmet(constraints, s, passage_forms[s.passage_id], articles[s.article_id],
-                    distinctive, retrieved) for s in candidates]
+    # The question's names in each retrieved passage with its headline (a passage of an interview
+    # names "Nord Stream 2", its headline "Der Spiegel"), read once for every candidate's bridges.
+    named_together = [frozenset(e for e in constraints.entities
+                                if e.found_in(forms | word_forms(articles[passages[pid].article_id].title)))
+                      for pid, forms in passage_forms.items()]
+    surroundings = {pid: _surroundings(forms, articles[passages[pid].article_id])
+                    for pid, forms in passage_forms.items()}
+    unmet = [_unmet(constraints, s, surroundings[s.passage_id], articles[s.article_id], distinctive, named_together)
+             for s in candidates]
+    article_share = {a: _entity_share(constraints, _article_forms(articles[a])) for a in {s.article_id for s in candidates}}
     relevance = (1 - CONTEXT_WEIGHT) * (vectors @ query_vector) + np.array([
         CONTEXT_WEIGHT * passage_cosine[s.passage_id]
         + LEXICAL_WEIGHT * _weighted_coverage(weights, word_forms(s.text))
-        + ARTICLE_KEY_WEIGHT * _entity_share(constraints, _article_forms(articles[s.article_id]))
+        + ARTICLE_KEY_WEIGHT * article_share[s.article_id]
         + SENTENCE_KEY_WEIGHT * _entity_share(constraints, word_forms(f"{s.text} {_speaker(s)}"))
         + ANSWER_KIND_WEIGHT * _states_what_is_asked(constraints, s, question_forms, background)
         for s in candidates])
@@ -217,25 +223,30 @@ async def _distinctive_entities(corpus: Corpus, constraints: Constraints, counts
     return [e for e, head in heads.items() if counts.get(head, 0) <= DISTINCTIVE_SHARE * total]
 
 
-def _unmet(constraints: Constraints, sentence: Sentence, passage_forms: frozenset[str] | set[str],
-           article: Article, distinctive: list[Entity], retrieved: list[set[str]]) -> tuple[str, ...]:
-    """The constraints ``sentence`` fails where it stands: a name must be in its article when
-    that is a single news story (short), and in its passage, its article's headline or lead,
-    or be its speaker when the article is long (a briefing transcript covers a dozen topics);
-    a time must be the article's date (give or take the week of reporting) or a date the
-    sentence itself states.
+def _surroundings(passage_forms: set[str], article: Article) -> frozenset[str] | set[str]:
+    """Where a sentence's names may be: its article when that is a single news story (short);
+    its passage, headline and lead when the article is long (a briefing transcript covers a
+    dozen topics)."""
+    if len(article.body) <= SHORT_ARTICLE_CHARS:
+        return _article_forms(article)
+    return passage_forms | _article_head_forms(article)
+
+
+def _unmet(constraints: Constraints, sentence: Sentence, surroundings: Set[str], article: Article,
+           distinctive: list[Entity], named_together: list[frozenset[Entity]]) -> tuple[str, ...]:
+    """The constraints ``sentence`` fails where it stands: a name must be in its surroundings or
+    be its speaker; a time must be the article's date (give or take the week of reporting) or a
+    date the sentence itself states.
 
     Questions often name an event more fully than any one report does ("Ryanair flight FR4978"
     where a statement says only "flight FR4978"). A name missing here is still met when a
     retrieved passage names it together with a distinctive name this sentence does carry; a
     near miss ("Pfizer doses to Moldova" where Moldova got Johnson & Johnson) has no such bridge."""
-    where = _article_forms(article) if len(article.body) <= SHORT_ARTICLE_CHARS else \
-        passage_forms | _article_head_forms(article)
-    local = where | word_forms(_speaker(sentence))
-    carried = [e for e in distinctive if e.found_in(local)]
+    speaker = _speaker(sentence)
+    local = surroundings | word_forms(speaker) if speaker else surroundings
+    carried = frozenset(e for e in distinctive if e.found_in(local))
     missing = [e.text for e in constraints.entities if not e.found_in(local)
-               and not (len(missing_ok := carried) > 0
-                        and any(e.found_in(forms) and any(c.found_in(forms) for c in missing_ok) for forms in retrieved))]
+               and not any(e in names and not names.isdisjoint(carried) for names in named_together)]
     if constraints.periods and not _in_period(constraints.periods, sentence.text, article):
         missing.append(" ".join(p.text for p in constraints.periods))
     if constraints.wants_quantity and not has_figure(sentence.text):
