@@ -22,11 +22,13 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from summarizer.retrieval.places import countries_stated
 from summarizer.text import STOPWORDS, stem
 
 MONTH_NUMBER = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 MONTH_NUMBER |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
 MONTH_NUMBER["sept"] = 9
+CALENDAR_WORDS = frozenset(MONTH_NUMBER) | frozenset(d.lower() for d in calendar.day_name)
 MONTH = r"(?:" + "|".join(sorted(MONTH_NUMBER, key=len, reverse=True)) + r")\.?"
 ORDINAL = r"(?:st|nd|rd|th)?"
 _DATE_PATTERNS = (
@@ -53,8 +55,27 @@ CHAT_SHORTHAND = {
     "min": "minister", "fm": "foreign minister", "pm": "prime minister", "yr": "year", "yrs": "years",
     "rn": "right now", "tmrw": "tomorrow", "thx": "thanks", "wrt": "with regard to", "re": "about",
 }
+# The kinds of occasion a question can place its answer in ("during Lavrov's Delhi visit", "at
+# the ministerial meeting"), with the words reports use for each: what was said on a phone call
+# does not answer what was discussed during a visit.
+_VISIT = ("visit", "visited", "visiting", "trip", "travel", "travelled", "traveled", "tour")
+_MEETING = ("meeting", "met", "meet", "meets", "talks", "negotiations")
+OCCASION_WORDS = {
+    "visit": _VISIT, "trip": _VISIT, "tour": _VISIT,
+    "call": ("call", "called", "phone", "telephone", "spoke", "conversation"),
+    "meeting": _MEETING, "talks": _MEETING,
+    "summit": ("summit",), "conference": ("conference",), "briefing": ("briefing",), "forum": ("forum",),
+    "interview": ("interview",), "hearing": ("hearing", "testimony", "testified"),
+    "speech": ("speech", "remarks", "address", "addressed"),
+}
+OCCASION_ASKED = re.compile(
+    r"\b(?:during|at)\s+(?P<phrase>(?:[\w'’.,-]+\s+){0,5}?(?P<occasion>"
+    + "|".join(OCCASION_WORDS) + r")s?)\b", re.I)
 # Degree questions usually want a figure too ("how complete" → "90 percent"), but not always,
 # so they only rank sentences with figures higher.
+# "Which country's government…", "what countries…": the answer is a country, which unlike a name
+# in general can be recognised exactly (``places.py``).
+COUNTRY_ASKED = re.compile(r"\b(?:which|what)\s+(?:countr(?:y|ies)|nations?)\b", re.I)
 DEGREE_ASKED = re.compile(r"\bhow (?:complete|far along|high|low|often|close|soon|advanced|fast|quickly|serious)\b", re.I)
 NAME_ASKED = re.compile(r"^\W*(?:who|whom|whose)\b|\b(?:who|whom|whose)\b|\b(?:which|what)\s+(?:\w+\s+)?"
                         r"(?:country|countries|nation|government|city|journalist|minister|official|person|people|"
@@ -114,12 +135,26 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class Occasion:
+    """The event a question places its answer in: a visit, a call, a summit."""
+
+    words: tuple[str, ...]  # how reports say it happened
+    text: str  # as the question wrote it
+
+    def found_in(self, forms: Set[str]) -> bool:
+        return any(w in forms for w in self.words)
+
+
+@dataclass(frozen=True)
 class Constraints:
     entities: tuple[Entity, ...] = ()
     periods: tuple[Period, ...] = ()
     wants_quantity: bool = False
-    answer_kind: str | None = None  # "name", "time", "figure" or "words" (someone's own): what the answer states
+    # What the answer states: "country", "name", "time", "figure" or "words" (someone's own).
+    answer_kind: str | None = None
     unknown: tuple[str, ...] = field(default=())  # words the corpus has never seen
+    countries: frozenset[str] = frozenset()  # those the question names: not an answer to "which country"
+    occasions: tuple[Occasion, ...] = ()
 
 
 def expand_shorthand(question: str) -> str:
@@ -186,7 +221,7 @@ def read_constraints(question: str, *, corpus_cased: Set[str], corpus_known: Set
         token = re.sub(r"['’]s$", "", match.group(0)).rstrip(".") or match.group(0)
         lower = token.lower()
         has_digit = any(ch.isdigit() for ch in token)
-        if lower in STOPWORDS and not has_digit:
+        if (lower in STOPWORDS or lower in CALENDAR_WORDS) and not has_digit:  # "in late june" is a time
             previous_end = -10
             continue
         is_key = has_digit or _is_name(token, i, corpus_cased)
@@ -208,12 +243,16 @@ def read_constraints(question: str, *, corpus_cased: Set[str], corpus_known: Set
         previous_end = match.end()
     entities = tuple(Entity(tuple(_figure_parts(g)), " ".join(g)) for g in groups)
     return Constraints(entities, tuple(periods), wants_quantity, _answer_kind(text, wants_quantity),
-                       tuple(dict.fromkeys(unknown)))
+                       tuple(dict.fromkeys(unknown)), frozenset(countries_stated(text, any_case=True)),
+                       tuple(Occasion(OCCASION_WORDS[m.group("occasion").lower()], m.group("phrase"))
+                             for m in OCCASION_ASKED.finditer(text)))
 
 
 def _answer_kind(question: str, wants_quantity: bool) -> str | None:
     if wants_quantity or DEGREE_ASKED.search(question):
         return "figure"
+    if COUNTRY_ASKED.search(question):  # before "when": "which countries … when he spoke with …"
+        return "country"
     if TIME_ASKED.search(question):
         return "time"
     if NAME_ASKED.search(question):
@@ -223,7 +262,6 @@ def _answer_kind(question: str, wants_quantity: bool) -> str | None:
     return None
 
 
-CALENDAR_WORDS = frozenset(MONTH_NUMBER) | frozenset(d.lower() for d in calendar.day_name)
 SPEAKER_LABEL = re.compile(r"^\s*(?:[A-Z][A-Z .’'-]+):\s*")
 
 
@@ -237,10 +275,13 @@ def names_stated(sentence: str) -> set[str]:
 
 
 def states_answer_kind(kind: str | None, sentence: str, question_forms: Set[str],
-                       background: Set[str] = frozenset()) -> bool:
+                       background: Set[str] = frozenset(), question_countries: Set[str] = frozenset()) -> bool:
     """Whether ``sentence`` states something of the kind asked that the question does not already
-    say: a name for "who", a date for "when", a figure for "how many". ``background`` holds names
-    so common around the question (most candidate sentences have them) that they answer nothing."""
+    say: a country for "which country", a name for "who", a date for "when", a figure for "how
+    many". ``background`` holds names and countries so common around the question (most candidate
+    sentences have them) that they answer nothing."""
+    if kind == "country":
+        return any(c not in question_countries and c not in background for c in countries_stated(sentence))
     if kind == "figure":
         return has_figure(sentence)
     if kind == "time":

@@ -28,6 +28,7 @@ from summarizer.retrieval.constraints import (Constraints, Entity, Period, expan
                                               names_stated, periods_in, read_constraints,
                                               states_answer_kind)
 from summarizer.ingest.attribution import QUESTION_SPEAKER
+from summarizer.retrieval.places import countries_stated
 from summarizer.retrieval.search import Ranked
 from summarizer.text import STOPWORDS, content_words, stem, word_forms, words
 
@@ -43,6 +44,8 @@ SENTENCE_KEY_WEIGHT = 0.15
 # A sentence that states what kind of thing is asked (a name for "who", a figure for "how
 # much") and the question does not already say, over one that only shares its words.
 ANSWER_KIND_WEIGHT = 0.3
+# Kinds of answer recognised exactly, so that a sentence without one is known not to answer.
+EXACTLY_RECOGNISED_KINDS = frozenset({"country"})
 BACKGROUND_NAME_SHARE = 0.1
 MIN_SENTENCE_WORDS = 5
 MIN_COSINE = 0.30
@@ -50,6 +53,7 @@ MIN_RELATED_COSINE = 0.30  # below this, what was found is not even related: a p
 ARTICLE_LEAD_CHARS = 600
 SHORT_ARTICLE_CHARS = 6000  # about a thousand words: one story, not a transcript of many
 NAME_CASED_SHARE = 0.8
+CASING_SAMPLE_PASSAGES = 3
 DISTINCTIVE_SHARE = 0.02  # a name in at most 2 % of passages identifies an event
 
 
@@ -80,7 +84,7 @@ class Findings:
         kind = self.constraints.answer_kind
         if kind in (None, "words"):
             return True
-        return states_answer_kind(kind, answer, self.question_forms, self.background)
+        return states_answer_kind(kind, answer, self.question_forms, self.background, self.constraints.countries)
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
     candidates = [s for s in await corpus.sentences_of(list(passages))
                   if _is_statement(s.text) and s.speaker != QUESTION_SPEAKER]
     counts = await _document_counts(corpus, question)
-    constraints = question_constraints(question, counts, [p.text for p in passages.values()])
+    constraints = question_constraints(question, counts, await _casing_sample(corpus, question, counts, passages))
     if not candidates:
         return Findings([], [], constraints)
     total = max(1, await corpus.passage_count())
@@ -118,20 +122,29 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
     unmet = [_unmet(constraints, s, surroundings[s.passage_id], articles[s.article_id], distinctive, named_together)
              for s in candidates]
     article_share = {a: _entity_share(constraints, _article_forms(articles[a])) for a in {s.article_id for s in candidates}}
+    states_asked = [_states_what_is_asked(constraints, s, question_forms, background) for s in candidates]
     relevance = (1 - CONTEXT_WEIGHT) * (vectors @ query_vector) + np.array([
         CONTEXT_WEIGHT * passage_cosine[s.passage_id]
         + LEXICAL_WEIGHT * _weighted_coverage(weights, word_forms(s.text))
         + ARTICLE_KEY_WEIGHT * article_share[s.article_id]
         + SENTENCE_KEY_WEIGHT * _entity_share(constraints, word_forms(f"{s.text} {_speaker(s)}"))
-        + ANSWER_KIND_WEIGHT * _states_what_is_asked(constraints, s, question_forms, background)
-        for s in candidates])
+        + ANSWER_KIND_WEIGHT * asked
+        for s, asked in zip(candidates, states_asked)])
 
     def evidence(i: int) -> Evidence:
         s = candidates[i]
         return Evidence(s, passages[s.passage_id], articles[s.article_id], float(relevance[i]), unmet[i])
 
     meeting = [i for i in range(len(candidates)) if not unmet[i]]
-    chosen = [meeting[i] for i in _mmr(relevance[meeting], vectors[meeting], limit)] if meeting else []
+    if constraints.answer_kind in EXACTLY_RECOGNISED_KINDS:
+        # A sentence naming no country cannot say which country: those that do go first.
+        ranks = [[i for i in meeting if states_asked[i]], [i for i in meeting if not states_asked[i]]]
+    else:
+        ranks = [meeting]
+    chosen: list[int] = []
+    for rank in ranks:
+        if rank and len(chosen) < limit:
+            chosen += [rank[i] for i in _mmr(relevance[rank], vectors[rank], limit - len(chosen))]
     others = sorted((i for i in range(len(candidates)) if unmet[i]), key=lambda i: -relevance[i])
     return Findings([evidence(i) for i in chosen], [evidence(i) for i in others[:RELATED_KEPT]], constraints,
                     frozenset(question_forms), frozenset(background))
@@ -146,6 +159,20 @@ async def _document_counts(corpus: Corpus, question: str) -> dict[str, int]:
 def _question_vocabulary(question: str) -> list[str]:
     return [w for w in dict.fromkeys(re.sub(r"['’]s$", "", w.lower()) for w in words(expand_shorthand(question)))
             if w not in STOPWORDS and not any(ch.isdigit() for ch in w)]
+
+
+async def _casing_sample(corpus: Corpus, question: str, counts: dict[str, int],
+                         retrieved: dict[int, Passage]) -> list[str]:
+    """Where to see how the corpus writes the question's words: the retrieved passages, and a few
+    holding each word they lack ("kamilov" typed in chat, when the retrieved passages are other
+    calls): a name retrieval missed is still a name, and still a constraint."""
+    texts = [p.text for p in retrieved.values()]
+    seen = " ".join(texts).lower()
+    lacking = [w for w in _question_vocabulary(question) if counts.get(w, 0) and w not in seen]
+    holding: list[int] = []
+    for word in lacking:
+        holding += [pid for pid, _ in await corpus.fts_passages(word, CASING_SAMPLE_PASSAGES) if pid not in retrieved]
+    return texts + [p.text for p in (await corpus.passages(holding)).values()]
 
 
 def question_constraints(question: str, counts: dict[str, int], sample: list[str]) -> Constraints:
@@ -184,18 +211,19 @@ def _states_what_is_asked(constraints: Constraints, sentence: Sentence, question
     asked person's: Wang Yi's words do not answer what Lavrov said."""
     kind = constraints.answer_kind
     if kind != "words":
-        return states_answer_kind(kind, sentence.text, question_forms, background)
+        return states_answer_kind(kind, sentence.text, question_forms, background, constraints.countries)
     if sentence.speaker and not (word_forms(sentence.speaker) & question_forms):
         return False
     return sentence.verbatim or states_answer_kind(kind, sentence.text, question_forms, background)
 
 
 def _background_names(candidates: list[Sentence]) -> set[str]:
-    """Names in a large share of the candidate sentences ("United States" in State Department
-    releases): present everywhere, they tell no answer apart."""
+    """Names and countries in a large share of the candidate sentences ("United States" in State
+    Department releases, Russia and India in reports of their talks): present everywhere, they
+    tell no answer apart."""
     counts: dict[str, int] = {}
     for s in candidates:
-        for name in names_stated(s.text):
+        for name in names_stated(s.text) | countries_stated(s.text):
             counts[name] = counts.get(name, 0) + 1
     return {name for name, n in counts.items() if n > BACKGROUND_NAME_SHARE * len(candidates)}
 
@@ -235,8 +263,8 @@ def _surroundings(passage_forms: set[str], article: Article) -> frozenset[str] |
 def _unmet(constraints: Constraints, sentence: Sentence, surroundings: Set[str], article: Article,
            distinctive: list[Entity], named_together: list[frozenset[Entity]]) -> tuple[str, ...]:
     """The constraints ``sentence`` fails where it stands: a name must be in its surroundings or
-    be its speaker; a time must be the article's date (give or take the week of reporting) or a
-    date the sentence itself states.
+    be its speaker, and so must the occasion asked about (a visit, a call); a time must be the
+    article's date (give or take the week of reporting) or a date the sentence itself states.
 
     Questions often name an event more fully than any one report does ("Ryanair flight FR4978"
     where a statement says only "flight FR4978"). A name missing here is still met when a
@@ -247,6 +275,7 @@ def _unmet(constraints: Constraints, sentence: Sentence, surroundings: Set[str],
     carried = frozenset(e for e in distinctive if e.found_in(local))
     missing = [e.text for e in constraints.entities if not e.found_in(local)
                and not any(e in names and not names.isdisjoint(carried) for names in named_together)]
+    missing += [o.text for o in constraints.occasions if not o.found_in(local)]
     if constraints.periods and not _in_period(constraints.periods, sentence.text, article):
         missing.append(" ".join(p.text for p in constraints.periods))
     if constraints.wants_quantity and not has_figure(sentence.text):

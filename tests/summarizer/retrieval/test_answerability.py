@@ -72,3 +72,32 @@ async def test_a_journalists_question_is_never_evidence(news_engine):
     findings, _ = await verdict(news_engine, "What did Ned Price say about Haiti and Cuba?")
     texts = [e.sentence.text for e in findings.evidence + findings.related]
     assert texts and not any(t.rstrip(" ”\"’").endswith("?") or t.startswith("QUESTION:") for t in texts)
+
+
+async def test_the_occasion_asked_about_is_where_the_evidence_stands(news_engine):
+    """Blinken met Ramirez in May and spoke with her by phone in July: what was said on the call
+    answers a question about the call, not the meeting."""
+    findings, support = await verdict(news_engine, "What did Blinken and Ramirez discuss during their phone call?")
+    assert support.enough
+    assert {e.article.title for e in findings.evidence} == {
+        "Secretary Blinken’s Call with Colombian Vice President and Foreign Minister Ramirez"}
+    assert any("Meeting" in e.article.title and "their phone call" in e.unmet for e in findings.related)
+
+
+async def test_a_name_typed_in_lower_case_is_a_constraint_even_when_retrieval_misses_it(news_engine, fake_model):
+    """Kamilov met Blinken but never spoke with him by phone in these releases; the passages a
+    question about "their call" retrieves are other calls, yet "kamilov" is still read as a name."""
+    findings, support = await verdict(news_engine, "what did blinken n kamilov discuss during their call")
+    assert [e.text for e in findings.constraints.entities] == ["blinken", "kamilov"]
+    assert not support.enough and "kamilov" in support.missing
+    assert (await news_engine.ask("what did blinken n kamilov discuss during their call")).mode in ("partial", "refused")
+    assert fake_model.calls == []
+
+
+async def test_for_which_country_the_evidence_naming_a_country_comes_first(news_engine):
+    findings, support = await verdict(news_engine, "Which countries in the region did Blinken raise when he spoke "
+                                                   "with Ramirez?")
+    assert support.enough and findings.constraints.answer_kind == "country"
+    names_one = [findings.addresses(e.sentence.text) for e in findings.evidence]
+    assert names_one[0] and names_one == sorted(names_one, reverse=True)
+    assert any("Nicaragua" in e.sentence.text for e in findings.evidence[:2])

@@ -81,7 +81,9 @@ def test_a_countrys_adjective_is_the_country(asked, written, same):
 
 @pytest.mark.parametrize("question, kind", [
     ("Who won Mongolia's presidential election?", "name"),
-    ("Which country's government did Blinken thank?", "name"),
+    ("Which country's government did Blinken thank?", "country"),
+    ("what countries did the fm visit", "country"),
+    ("Which minister did Blinken thank?", "name"),
     ("How much did the budget request?", "figure"),
     ("how complete was the pipeline", "figure"),
     ("When was the meeting originally slotted?", "time"),
@@ -100,3 +102,38 @@ def test_an_answer_states_the_kind_asked_only_with_something_new():
                                   background={"united", "states"})
     assert has_figure("more than 500 million doses") and has_figure("two million")
     assert not has_figure("a large share of doses")
+
+
+def test_only_a_country_the_question_does_not_name_answers_which_country():
+    question = read("Which country's government did Blinken thank for Azerbaijan's release of Armenian detainees?")
+    assert question.countries == {"Azerbaijan", "Armenia"}
+
+    def answers(sentence: str, background=frozenset()) -> bool:
+        return states_answer_kind("country", sentence, set(), background, question.countries)
+
+    assert answers("The Secretary thanked the Government of Georgia for its help.")
+    assert answers("He thanked the Georgian prime minister.")  # the adjective names the country
+    assert not answers("The Secretary congratulated Armenia on its elections, as did the OSCE.")
+    assert not answers("He thanked Prime Minister Garibashvili.")  # a name, but no country
+    assert not answers("The United States thanked Georgia.", background={"Georgia", "United States"})
+
+
+@pytest.mark.parametrize("question, occasion, reported, not_reported", [
+    ("Which country situations did Jaishankar and Lavrov discuss during Lavrov's Delhi visit?",
+     "Lavrov's Delhi visit", "Lavrov visited New Delhi", "Lavrov and Jaishankar spoke by phone"),
+    ("what did blinken n ramirez discuss during their call", "their call",
+     "Blinken spoke today with Ramirez", "Blinken met with Ramirez at the Department"),
+    ("What did Xi Jinping say at the G20 summit?", "the G20 summit", "the summit in Rome", "a meeting in Rome"),
+])
+def test_the_occasion_a_question_names_is_a_constraint(question, occasion, reported, not_reported):
+    from summarizer.text import word_forms
+
+    [asked] = read(question).occasions
+    assert asked.text == occasion
+    assert asked.found_in(word_forms(reported))
+    assert not asked.found_in(word_forms(not_reported))
+
+
+def test_a_question_without_an_occasion_has_none():
+    assert read("What did Lavrov say about the Quad at all?").occasions == ()
+    assert read("Who did Blinken call in Haiti?").occasions == ()
