@@ -59,12 +59,22 @@ def content_words(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w.lower() not in STOPWORDS]
 
 
+def without_accents(word: str) -> str:
+    """ "Ramírez" as a question typed in chat writes it: "Ramirez"."""
+    if word.isascii():
+        return word
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+
+
 def word_forms(text: str) -> set[str]:
-    """Every word of ``text`` lower-cased and stemmed, plus the parts of hyphenated words."""
+    """Every word of ``text`` lower-cased and stemmed, also without accents, plus the parts of
+    hyphenated words."""
     forms = set()
     for w in words(text):
         forms.add(stem(w))
         forms.add(w.lower())
+        if not w.isascii():
+            forms.add(without_accents(w.lower()))
         if "-" in w or "." in w:
             forms.update(stem(part) for part in re.split(r"[-.]", w) if part)
     return forms

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from summarizer.retrieval.places import countries_stated
-from summarizer.text import STOPWORDS, stem
+from summarizer.text import STOPWORDS, stem, without_accents
 
 MONTH_NUMBER = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 MONTH_NUMBER |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
@@ -317,7 +317,7 @@ def _is_name(token: str, position: int, corpus_cased: Set[str]) -> bool:
 
 
 def term_known(term: str, forms: Set[str]) -> bool:
-    lower = term.lower()
+    lower = without_accents(term.lower())
     if lower in forms or stem(term) in forms:
         return True
     parts = [p for p in re.split(r"[-.+]", lower) if p]

@@ -145,7 +145,8 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
     for rank in ranks:
         if rank and len(chosen) < limit:
             chosen += [rank[i] for i in _mmr(relevance[rank], vectors[rank], limit - len(chosen))]
-    others = sorted((i for i in range(len(candidates)) if unmet[i]), key=lambda i: -relevance[i])
+    # The closest material misses the fewest of the question's constraints, then is the most relevant.
+    others = sorted((i for i in range(len(candidates)) if unmet[i]), key=lambda i: (len(unmet[i]), -relevance[i]))
     return Findings([evidence(i) for i in chosen], [evidence(i) for i in others[:RELATED_KEPT]], constraints,
                     frozenset(question_forms), frozenset(background))
 

@@ -19,6 +19,7 @@ from summarizer.text import STOPWORDS, words
 
 RRF_K = 60  # the usual constant: damps the head so neither list dominates
 CANDIDATES = 50
+HEADS_KEPT = 3  # of each ranking, always among the passages an answer is drawn from
 # A passage found only by meaning must be at least this close to be shown as a search
 # result; below it, nearest neighbours are noise ("Mianwali" is nearest to something).
 SEARCH_MIN_COSINE = 0.35
@@ -95,7 +96,8 @@ class SearchIndex:
         """The fused ranking of passages for ``query`` and the query vector it used.
 
         ``strict`` is for results shown as they are: a passage must then contain every query
-        word or be close in meaning. Answering wants recall instead; evidence is judged later."""
+        word or be close in meaning. Answering wants recall instead (evidence is judged later),
+        so the first few of each ranking are kept whatever their fused rank."""
         await self.ensure_fresh()
         if not len(self._matrix.ids):
             return [], query_vector if query_vector is not None else await self.embed(query)
@@ -118,6 +120,8 @@ class SearchIndex:
             for rank, row in enumerate(ranking):
                 fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(fused, key=lambda row: (-fused[row], -cosines[row]))[:limit]
+        if not strict:
+            best = self._with_heads(best, fused, cosines, (lexical, dense), limit)
         return [
             Ranked(int(self._matrix.ids[row]), self._owner[row], fused[row], float(cosines[row]))
             for row in best
@@ -135,6 +139,18 @@ class SearchIndex:
                 score=round(r.fused, 5),
             ))
         return hits
+
+    @staticmethod
+    def _with_heads(best: list[int], fused: dict[int, float], cosines: np.ndarray,
+                    rankings: tuple[list[int], ...], limit: int) -> list[int]:
+        """``best`` with the first few of each ranking in it. Fusion favours passages both lists
+        half-like; the one passage that holds a rare name typed in the question ("kamilov") is
+        first for BM25 alone and would be crowded out, yet it is the one that answers."""
+        heads = [row for ranking in rankings for row in ranking[:HEADS_KEPT] if row not in best]
+        heads = list(dict.fromkeys(heads))
+        if not heads or limit <= len(heads):
+            return best
+        return sorted(best[:limit - len(heads)] + heads, key=lambda row: (-fused[row], -cosines[row]))
 
     def _allowed_rows(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
@@ -155,8 +171,9 @@ class SearchIndex:
         # Filters are applied after the FTS query, so fetch extra rows when filtering.
         limit = CANDIDATES * (8 if allowed is not None else 1)
         rows = []
-        if match_all:  # "what did ... say" must not be required words
-            query = " ".join(w for w in words(query) if w.lower() not in STOPWORDS) or query
+        # "what did … say" are neither required words nor evidence of a match: a long answer
+        # full of them outscores the one passage that holds the name asked about.
+        query = " ".join(w for w in words(query) if w.lower() not in STOPWORDS) or query
         for passage_id, _ in await self.corpus.fts_passages(query, limit, match_all=match_all):
             row = self._row_of.get(passage_id)
             if row is not None and (allowed is None or allowed[row]):

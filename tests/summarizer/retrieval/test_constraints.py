@@ -137,3 +137,11 @@ def test_the_occasion_a_question_names_is_a_constraint(question, occasion, repor
 def test_a_question_without_an_occasion_has_none():
     assert read("What did Lavrov say about the Quad at all?").occasions == ()
     assert read("Who did Blinken call in Haiti?").occasions == ()
+
+
+def test_a_name_typed_without_its_accents_is_the_same_name():
+    from summarizer.text import word_forms
+
+    assert term_known("Ramirez", word_forms("Marta Lucía Ramírez met the Secretary"))
+    assert term_known("Ramírez", word_forms("Marta Lucia Ramirez"))
+    assert not term_known("Ramos", word_forms("Marta Lucía Ramírez"))
