@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 import unicodedata
@@ -78,6 +79,13 @@ def word_forms(text: str) -> set[str]:
         if "-" in w or "." in w:
             forms.update(stem(part) for part in re.split(r"[-.]", w) if part)
     return forms
+
+
+@functools.lru_cache(maxsize=8192)
+def forms_of(text: str) -> frozenset[str]:
+    """``word_forms`` of a passage or sentence, kept: the same passages come back question after
+    question, and a burst of asks must not re-read them each time."""
+    return frozenset(word_forms(text))
 
 
 def fold(text: str) -> str:

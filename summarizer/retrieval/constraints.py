@@ -323,7 +323,21 @@ def term_known(term: str, forms: Set[str]) -> bool:
     parts = [p for p in re.split(r"[-.+]", lower) if p]
     if len(parts) > 1 and all(p in forms or stem(p) in forms for p in parts):
         return True
-    return lower[:1].isalpha() and any(_same_root(lower, form) for form in forms if form[:3] == lower[:3])
+    if not lower[:1].isalpha():
+        return False
+    same_start = _by_start(forms).get(lower[:3], ()) if isinstance(forms, frozenset) else \
+        [form for form in forms if form[:3] == lower[:3]]
+    return any(_same_root(lower, form) for form in same_start)
+
+
+@functools.lru_cache(maxsize=1024)
+def _by_start(forms: frozenset[str]) -> dict[str, list[str]]:
+    """An article's word forms by their first three letters: names are compared to their
+    adjectives ("China"/"Chinese") often, against the same articles."""
+    index: dict[str, list[str]] = {}
+    for form in forms:
+        index.setdefault(form[:3], []).append(form)
+    return index
 
 
 def _same_root(a: str, b: str) -> bool:

@@ -30,7 +30,7 @@ from summarizer.retrieval.constraints import (Constraints, Entity, Period, expan
 from summarizer.ingest.attribution import QUESTION_SPEAKER
 from summarizer.retrieval.places import countries_stated
 from summarizer.retrieval.search import Ranked
-from summarizer.text import STOPWORDS, content_words, stem, word_forms, words
+from summarizer.text import STOPWORDS, content_words, forms_of, stem, word_forms, words
 
 EVIDENCE_SENTENCES = 6
 RELATED_KEPT = 3
@@ -110,12 +110,12 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
     question_forms = word_forms(question)
     background = _background_names(candidates)
     vectors = np.vstack([s.embedding for s in candidates])
-    passage_forms = {pid: word_forms(p.text) for pid, p in passages.items()}
+    passage_forms = {pid: forms_of(p.text) for pid, p in passages.items()}
     distinctive = await _distinctive_entities(corpus, constraints, counts, total)
     # The question's names in each retrieved passage with its headline (a passage of an interview
     # names "Nord Stream 2", its headline "Der Spiegel"), read once for every candidate's bridges.
     named_together = [frozenset(e for e in constraints.entities
-                                if e.found_in(forms | word_forms(articles[passages[pid].article_id].title)))
+                                if e.found_in(forms | forms_of(articles[passages[pid].article_id].title)))
                       for pid, forms in passage_forms.items()]
     surroundings = {pid: _surroundings(forms, articles[passages[pid].article_id])
                     for pid, forms in passage_forms.items()}
@@ -125,9 +125,9 @@ async def select_evidence(corpus: Corpus, question: str, query_vector: np.ndarra
     states_asked = [_states_what_is_asked(constraints, s, question_forms, background) for s in candidates]
     relevance = (1 - CONTEXT_WEIGHT) * (vectors @ query_vector) + np.array([
         CONTEXT_WEIGHT * passage_cosine[s.passage_id]
-        + LEXICAL_WEIGHT * _weighted_coverage(weights, word_forms(s.text))
+        + LEXICAL_WEIGHT * _weighted_coverage(weights, forms_of(s.text))
         + ARTICLE_KEY_WEIGHT * article_share[s.article_id]
-        + SENTENCE_KEY_WEIGHT * _entity_share(constraints, word_forms(f"{s.text} {_speaker(s)}"))
+        + SENTENCE_KEY_WEIGHT * _entity_share(constraints, forms_of(s.text) | forms_of(_speaker(s)))
         + ANSWER_KIND_WEIGHT * asked
         for s, asked in zip(candidates, states_asked)])
 
@@ -272,7 +272,7 @@ def _unmet(constraints: Constraints, sentence: Sentence, surroundings: Set[str],
     retrieved passage names it together with a distinctive name this sentence does carry; a
     near miss ("Pfizer doses to Moldova" where Moldova got Johnson & Johnson) has no such bridge."""
     speaker = _speaker(sentence)
-    local = surroundings | word_forms(speaker) if speaker else surroundings
+    local = surroundings | forms_of(speaker) if speaker else surroundings
     carried = frozenset(e for e in distinctive if e.found_in(local))
     missing = [e.text for e in constraints.entities if not e.found_in(local)
                and not any(e in names and not names.isdisjoint(carried) for names in named_together)]
