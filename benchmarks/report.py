@@ -257,11 +257,10 @@ def _cached_targets(figures: dict) -> list[Target]:
         f"The bare lookup is one synchronous sqlite3 call ({_ms(f['baseline']['p50_ms'])}). A cache hit in the "
         f"engine makes two store reads through aiosqlite — the corpus version "
         f"({_ms(parts['store_corpus_version']['p50_ms'])} p50) and the lookup "
-        f"({_ms(parts['store_cached_answer']['p50_ms'])} p50), timed alone — each an execute and a fetch, so four "
-        f"hand-offs to aiosqlite's worker thread and back; the other {_ms(max(0.0, p50 - reads))} normalise the "
-        "question, hash the key, decode the JSON answer and queue a statistics write. Keeping the corpus version "
-        "in memory (it changes only on ingest) halves the round trips; an in-process LRU of recent answers, keyed "
-        "like the cache, would skip them both.")
+        f"({_ms(parts['store_cached_answer']['p50_ms'])} p50), timed alone — each a hand-off to aiosqlite's worker "
+        f"thread and back; the other {_ms(max(0.0, p50 - reads))} normalise the question, hash the key, decode "
+        "the JSON answer and queue a statistics write. Keeping the corpus version in memory would halve the "
+        "round trips, but another process (`briefbot ingest`) may change it.")
     return [
         Target("cached answer p50", "< 5 ms", _ms(p50), p50 < 5, "" if p50 < 5 else ratio_note),
         Target("cached answer vs bare SQLite lookup", "≤ 10×", _times(f["ratio_p50"]), ratio_met, ratio_note),
@@ -303,8 +302,7 @@ def _under_load_targets(figures: dict) -> list[Target]:
                                     "alone: the uncached split above), but the 20 drafts take turns on one event "
                                     "loop and one SQLite thread while the model process (at nice 10) generates on "
                                     "both cores, and evidence selection's constraint checks are Python on that "
-                                    "loop. Making them cheaper (names and forms cached per corpus version) would "
-                                    "shorten that queue; not yet measured."),
+                                    "loop (word forms are kept across questions; the rest is per question)."),
         Target("those asks' model answers, under load", "all within the summary wait", reached, all_in_time,
                "" if all_in_time else "Generations queued past the summary wait; a faster model, or a model "
                                       "server (BRIEFBOT_MODEL=http://…/v1), serves more within it."),
