@@ -71,11 +71,11 @@ OCCASION_WORDS = {
 OCCASION_ASKED = re.compile(
     r"\b(?:during|at)\s+(?P<phrase>(?:[\w'’.,-]+\s+){0,5}?(?P<occasion>"
     + "|".join(OCCASION_WORDS) + r")s?)\b", re.I)
-# Degree questions usually want a figure too ("how complete" → "90 percent"), but not always,
-# so they only rank sentences with figures higher.
 # "Which country's government…", "what countries…": the answer is a country, which unlike a name
 # in general can be recognised exactly (``places.py``).
 COUNTRY_ASKED = re.compile(r"\b(?:which|what)\s+(?:countr(?:y|ies)|nations?)\b", re.I)
+# Degree questions usually want a figure too ("how complete" → "90 percent"), but not always,
+# so they only rank sentences with figures higher.
 DEGREE_ASKED = re.compile(r"\bhow (?:complete|far along|high|low|often|close|soon|advanced|fast|quickly|serious)\b", re.I)
 NAME_ASKED = re.compile(r"^\W*(?:who|whom|whose)\b|\b(?:who|whom|whose)\b|\b(?:which|what)\s+(?:\w+\s+)?"
                         r"(?:country|countries|nation|government|city|journalist|minister|official|person|people|"

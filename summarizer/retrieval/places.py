@@ -3,8 +3,8 @@
 The country names come from ISO 3166 (pycountry): official, common and short names. News
 writes countries in ways the standard does not list ("Russia", "Britain", "U.S.") and often
 only by their adjective ("the Georgian government", "Afghan refugees"); those are the two
-small tables below. Adjectives that share their country's beginning ("Chinese", "Armenian")
-need no table: they are matched by their root."""
+small tables below. Names are matched as written, capitalised: "turkey" and "chad" are not
+countries, "Turkey" and "Chad" are."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ NEWS_NAMES = {
     "USA": "United States", "U.S.A.": "United States", "America": "United States", "Turkey": "Türkiye",
     "Burma": "Myanmar", "Ivory Coast": "Côte d'Ivoire", "Czech Republic": "Czechia", "Macedonia": "North Macedonia",
     "Swaziland": "Eswatini", "Cape Verde": "Cabo Verde", "East Timor": "Timor-Leste", "Vatican": "Holy See (Vatican City State)",
-    "Congo": "Congo", "DRC": "Congo, The Democratic Republic of the", "Palestine": "Palestine, State of",
+    "DRC": "Congo, The Democratic Republic of the", "Palestine": "Palestine, State of",
     "Kosovo": "Kosovo",  # not in ISO 3166-1, but a country in the news
     "Korea": "Korea, Republic of",  # ISO has two "Korea, …"; alone, news means the South
 }
-# Adjectives that do not begin like their country.
+# Adjectives of nationality as news uses them: adjective → ISO short name.
 ADJECTIVES = {
     "Afghan": "Afghanistan", "British": "United Kingdom", "American": "United States", "French": "France",
     "Dutch": "Netherlands", "Swiss": "Switzerland", "Turkish": "Türkiye", "Greek": "Greece", "Spanish": "Spain",
