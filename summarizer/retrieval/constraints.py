@@ -243,7 +243,7 @@ def read_constraints(question: str, *, corpus_cased: Set[str], corpus_known: Set
         previous_end = match.end()
     entities = tuple(Entity(tuple(_figure_parts(g)), " ".join(g)) for g in groups)
     return Constraints(entities, tuple(periods), wants_quantity, _answer_kind(text, wants_quantity),
-                       tuple(dict.fromkeys(unknown)), frozenset(countries_stated(text, any_case=True)),
+                       tuple(dict.fromkeys(unknown)), countries_stated(text, any_case=True),
                        tuple(Occasion(OCCASION_WORDS[m.group("occasion").lower()], m.group("phrase"))
                              for m in OCCASION_ASKED.finditer(text)))
 

@@ -63,14 +63,15 @@ ADJECTIVES = {
 }
 
 
-def countries_stated(text: str, *, any_case: bool = False) -> set[str]:
+@functools.lru_cache(maxsize=4096)  # a candidate sentence is read for background and for the answer kind
+def countries_stated(text: str, *, any_case: bool = False) -> frozenset[str]:
     """The countries ``text`` names, as ISO short names ("Georgia", "Russian Federation"), by
     name or adjective, capitalised as names are ("Georgian" counts; "turkey" the bird does not).
     ``any_case`` is for questions typed in chat ("did georgia help"), where only the
     all-capitals abbreviations still need their capitals ("us" is not "US")."""
     written_as = _country_of()
     pattern = _any_case_pattern() if any_case else _pattern()
-    return {written_as.get(m.group(0)) or written_as[m.group(0).casefold()] for m in pattern.finditer(text)}
+    return frozenset(written_as.get(m.group(0)) or written_as[m.group(0).casefold()] for m in pattern.finditer(text))
 
 
 @functools.lru_cache(maxsize=1)
