@@ -140,6 +140,7 @@ class Engine:
         await self.answerer.models.close()
         if self._model_loading is not None:
             await asyncio.gather(self._model_loading, return_exceptions=True)
+        self.index.close()
         await self._database.close()
 
     @property

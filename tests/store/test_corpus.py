@@ -32,6 +32,25 @@ async def test_fts_query_is_never_parsed_as_syntax(tmp_path):
     await database.close()
 
 
+async def test_a_bounded_search_scores_only_the_newest_matches(tmp_path):
+    database = await Database.open(tmp_path / "x.db")
+    corpus = Corpus(database)
+    await corpus.replace_article(article("old"), [passage("Sanctions, sanctions and more sanctions.")])
+    for n in range(3):
+        await corpus.replace_article(article(f"new{n}"), [passage(f"Talks on sanctions went on in round {n}, "
+                                                                  "with delegations from both sides present.")])
+    ids = {a: pid for pid, a in (await corpus.passage_articles()).items()}
+    every = await corpus.fts_passages("sanctions", 10)
+    assert [pid for pid, _ in every][0] == ids["old"]  # BM25: three mentions in a short passage
+    newest = await corpus.fts_passages("sanctions", 10, newest=2)
+    assert {pid for pid, _ in newest} == {ids["new1"], ids["new2"]}
+    assert [score for _, score in newest] == sorted((score for _, score in newest), reverse=True)
+    assert await corpus.fts_passages("sanctions", 10, newest=50) == every  # fewer matches than the bound
+    both = await corpus.fts_passages("sanctions talks", 10, match_all=True, newest=1)
+    assert [pid for pid, _ in both] == [ids["new2"]]
+    await database.close()
+
+
 async def test_counts_are_articles_passages_and_stories(tmp_path):
     database = await Database.open(tmp_path / "x.db")
     corpus = Corpus(database)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from summarizer.engine import Engine
-from summarizer.retrieval.search import Filters
+from summarizer.retrieval import search
+from summarizer.retrieval.search import Filters, _score_share as score_share
 from tests.conftest import FakeGenerator
 from tests.summarizer.controlled_corpus import cod_accord, empty_engine, rail_strike, volcano, write_article
 
@@ -110,6 +111,24 @@ async def test_controlled_corpus_date_filters(tmp_path, embedder, fake_model):
         assert await news.search("cod quota accord", since="2024-03-06") == []
         assert await news.search("Villarrica volcano", since="2000-01-01") == []  # undated: not in any window
         assert {h.article_id for h in await news.search("Villarrica volcano")} == {"volcano"}
+
+
+async def test_a_scan_split_across_threads_ranks_exactly_as_one_product(news_engine, monkeypatch):
+    shares = []
+
+    def counted(vectors, vector, cosines, allowed, start, end, n):
+        shares.append((start, end))
+        return score_share(vectors, vector, cosines, allowed, start, end, n)
+
+    queries = ["visa restrictions on officials", "Blinken call with Kamilov", "Burma coup sanctions"]
+    filters = [{}, {"since": "2021-06-01"}, {"source": "state.gov"}]
+    whole = [await news_engine.search(q, k=8, **f) for q in queries for f in filters]
+    monkeypatch.setattr(search, "SCAN_THREADS", 3)
+    monkeypatch.setattr(search, "SCAN_MIN_ROWS", 100)
+    monkeypatch.setattr(search, "_score_share", counted)
+    split = [await news_engine.search(q, k=8, **f) for q in queries for f in filters]
+    assert split == whole and any(whole)
+    assert len(shares) == 3 * len(split) and shares[0][0] == 0 and shares[2][1] == news_engine.index._matrix.vectors.shape[0]
 
 
 def test_filters_describe_themselves():
