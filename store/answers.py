@@ -29,14 +29,18 @@ class Answers:
         self._db = database
 
     async def cached_answer(self, key: str) -> dict | None:
-        row = await self._db.fetchone("SELECT response FROM answer_cache WHERE key = ?", (key,))
+        """The answer cached under ``key``, if it was computed on the corpus as it is now."""
+        row = await self._db.fetchone(
+            "SELECT response FROM answer_cache WHERE key = ?"
+            " AND corpus_version = (SELECT value FROM meta WHERE key = 'corpus_version')", (key,))
         return json.loads(row[0]) if row else None
 
-    async def cache_answer(self, key: str, question: str, response: dict) -> None:
+    async def cache_answer(self, key: str, question: str, response: dict, corpus_version: str) -> None:
+        """Keep an answer computed on ``corpus_version``; it replaces the one from an older corpus."""
         async with self._db.transaction() as db:
             await db.execute(
-                "INSERT OR REPLACE INTO answer_cache(key, question, response) VALUES (?, ?, ?)",
-                (key, question, json.dumps(response, ensure_ascii=False)),
+                "INSERT OR REPLACE INTO answer_cache(key, question, response, corpus_version) VALUES (?, ?, ?, ?)",
+                (key, question, json.dumps(response, ensure_ascii=False), corpus_version),
             )
 
     async def remember_shown(self, ref: str, response: dict) -> None:

@@ -74,8 +74,9 @@ def normalise_question(question: str) -> str:
     return text
 
 
-def cache_key(question: str, filters: Filters, corpus_version: str, model: str) -> str:
-    payload = json.dumps([question.casefold(), filters.key(), corpus_version, model, ANSWER_VERSION])
+def cache_key(question: str, filters: Filters, model: str) -> str:
+    """What an answer is cached under; the corpus version it was computed on is kept beside it."""
+    payload = json.dumps([question.casefold(), filters.key(), model, ANSWER_VERSION])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -115,7 +116,7 @@ class Answerer:
         generation timeout)."""
         started = time.perf_counter()
         text = normalise_question(question)
-        key = cache_key(text, filters, await self.corpus.corpus_version(), self.models.identity)
+        key = cache_key(text, filters, self.models.identity)
         if use_cache:
             hit = await self.answers.cached_answer(key)
             if hit is not None:
@@ -123,11 +124,14 @@ class Answerer:
                                                  "timings_ms": {"total": _ms_since(started)}})
                 self._log_in_background(answer)
                 return answer
-        if key in self._in_flight:
-            return await self._join(self._in_flight[key], on_draft)
+        # Read before computing: an answer finished after an ingest is cached as of the older corpus.
+        corpus_version = await self.corpus.corpus_version()
+        in_flight_key = f"{key}@{corpus_version}"
+        if in_flight_key in self._in_flight:
+            return await self._join(self._in_flight[in_flight_key], on_draft)
         loop = asyncio.get_running_loop()
         pending = _InFlight(loop.create_future(), loop.create_future())
-        self._in_flight[key] = pending
+        self._in_flight[in_flight_key] = pending
 
         async def show_draft(draft: Answer) -> None:
             pending.draft.set_result(draft)
@@ -138,7 +142,7 @@ class Answerer:
             answer, cacheable = await self._compute(question, text, filters, started,
                                                     show_draft if on_draft is not None else None)
             if use_cache and cacheable:
-                await self._cache(key, text, answer)
+                await self._cache(key, text, answer, corpus_version)
             pending.final.set_result(answer)
         except BaseException as exc:
             pending.final.set_exception(exc)
@@ -147,7 +151,7 @@ class Answerer:
         finally:
             if not pending.draft.done():
                 pending.draft.set_result(None)
-            del self._in_flight[key]
+            del self._in_flight[in_flight_key]
         self._log_in_background(answer)
         return answer
 
@@ -235,9 +239,9 @@ class Answerer:
                       model=self.models.name, timings_ms=timings, closest_topics=topics or [],
                       ref=answer_ref(question, body, citations), draft=draft)
 
-    async def _cache(self, key: str, text: str, answer: Answer) -> None:
+    async def _cache(self, key: str, text: str, answer: Answer, corpus_version: str) -> None:
         try:
-            await self.answers.cache_answer(key, text, answer.to_dict())
+            await self.answers.cache_answer(key, text, answer.to_dict(), corpus_version)
         except ReadOnlyStoreError as exc:
             log.warning("answer not cached: %s", exc)
 

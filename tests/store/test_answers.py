@@ -2,15 +2,23 @@
 
 import pytest
 
-from store import Answers, AskStats, Database
+from store import Answers, AskStats, Corpus, Database
+from tests.store.records import article, passage
 
 
-async def test_answer_cache_round_trip(tmp_path):
+async def test_answer_cache_round_trip_serves_only_the_current_corpus(tmp_path):
     database = await Database.open(tmp_path / "x.db")
-    answers = Answers(database)
+    answers, corpus = Answers(database), Corpus(database)
     assert await answers.cached_answer("k") is None
-    await answers.cache_answer("k", "q", {"answer": "a [1]"})
+    version = await corpus.corpus_version()
+    await answers.cache_answer("k", "q", {"answer": "a [1]"}, version)
     assert await answers.cached_answer("k") == {"answer": "a [1]"}
+    await corpus.replace_article(article(), [passage()])  # the corpus moves on: the answer is stale
+    assert await answers.cached_answer("k") is None
+    await answers.cache_answer("k", "q", {"answer": "b [1]"}, await corpus.corpus_version())
+    assert await answers.cached_answer("k") == {"answer": "b [1]"}
+    await answers.cache_answer("k", "q", {"answer": "c [1]"}, version)  # finished on the old corpus
+    assert await answers.cached_answer("k") is None
     await database.close()
 
 

@@ -241,4 +241,5 @@ def _downgrade_to_migration_4(path) -> None:
         db.execute("ALTER TABLE sentences DROP COLUMN speaker")
         db.execute("ALTER TABLE sentences DROP COLUMN verbatim")
         db.execute("DELETE FROM meta WHERE key = 'attribution_version'")
+        db.execute("ALTER TABLE answer_cache DROP COLUMN corpus_version")  # 0006
         db.execute("PRAGMA user_version = 4")
