@@ -199,7 +199,7 @@ class Corpus:
         """(passage id, BM25 score; higher is better) for the lexical half of hybrid search.
 
         ``newest`` bounds the work: of the matching passages, only the most recently stored
-        ``newest`` are scored. Scoring costs about a microsecond per match, and SQLite finds the
+        ``newest`` are scored. Scoring costs a few microseconds per match, and SQLite finds the
         cut-off without scoring (FTS5 walks its doclists by rowid)."""
         query = _fts_query(text, match_all)
         if not query:

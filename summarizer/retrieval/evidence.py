@@ -172,8 +172,7 @@ async def _casing_sample(corpus: Corpus, question: str, counts: dict[str, int],
     lacking = [w for w in _question_vocabulary(question) if counts.get(w, 0) and w not in seen]
     holding: list[int] = []
     for word in lacking:
-        # Any few passages show how the word is written: the newest are found without scoring all.
-        holding += [pid for pid, _ in await corpus.fts_passages(word, CASING_SAMPLE_PASSAGES, newest=CASING_SAMPLE_PASSAGES) if pid not in retrieved]
+        holding += [pid for pid, _ in await corpus.fts_passages(word, CASING_SAMPLE_PASSAGES) if pid not in retrieved]
     return texts + [p.text for p in (await corpus.passages(holding)).values()]
 
 

@@ -35,7 +35,7 @@ SEARCH_MIN_COSINE = 0.35
 SEARCH_SCORED_MATCHES = 20 * CANDIDATES
 # The scan over the passage matrix is memory-bound: each core reads its own share of rows. Below
 # this many rows per share, handing work to another thread costs more than it saves.
-SCAN_THREADS = max(1, min(4, len(os.sched_getaffinity(0))))
+SCAN_THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 SCAN_MIN_ROWS = 10_000
 # Shares start on a multiple of this many rows: BLAS scores rows in fixed groups, so aligned shares
 # give the same cosines, bit for bit, as one whole product, and a search ranks the same either way.
