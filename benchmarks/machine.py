@@ -8,6 +8,8 @@ import platform
 import sqlite3
 from pathlib import Path
 
+from summarizer.cpus import cpu_count
+
 LIBRARIES = ("torch", "sentence-transformers", "transformers", "llama-cpp-python", "numpy", "aiosqlite")
 
 
@@ -15,7 +17,7 @@ def machine_info() -> dict:
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
-        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cores_usable": cpu_count(),
         "ram_gib": _ram_gib(),
         "os": platform.platform(),
         "python": platform.python_version(),

@@ -8,7 +8,6 @@ rare names and numbers the small embedding model blurs; cosine catches paraphras
 from __future__ import annotations
 
 import asyncio
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from store import Article, Corpus, VectorMatrix
+from summarizer.cpus import cpu_count
 from summarizer.ingest.embeddings import Embedder
 from summarizer.results import SearchHit
 from summarizer.text import STOPWORDS, words
@@ -35,7 +35,7 @@ SEARCH_MIN_COSINE = 0.35
 SEARCH_SCORED_MATCHES = 20 * CANDIDATES
 # The scan over the passage matrix is memory-bound: each core reads its own share of rows. Below
 # this many rows per share, handing work to another thread costs more than it saves.
-SCAN_THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+SCAN_THREADS = min(4, cpu_count())
 SCAN_MIN_ROWS = 10_000
 # Shares start on a multiple of this many rows: BLAS scores rows in fixed groups, so aligned shares
 # give the same cosines, bit for bit, as one whole product, and a search ranks the same either way.
@@ -195,10 +195,10 @@ class SearchIndex:
         shares = max(1, min(SCAN_THREADS, len(vectors) // SCAN_MIN_ROWS))
         cuts = [len(vectors) * i // shares // SCAN_ROW_ALIGNMENT * SCAN_ROW_ALIGNMENT for i in range(1, shares)]
         bounds = [0, *cuts, len(vectors)]
+        vector = vector.astype(np.float32, copy=False)
         loop = asyncio.get_running_loop()
         tops = await asyncio.gather(*(
-            loop.run_in_executor(self._scan_pool, _score_share, vectors, vector.astype(np.float32, copy=False),
-                                 cosines, allowed, start, end, n)
+            loop.run_in_executor(self._scan_pool, _score_share, vectors, vector, cosines, allowed, start, end, n)
             for start, end in zip(bounds[:-1], bounds[1:])
         ))
         rows = np.sort(np.concatenate(tops))  # equal cosines (repeated passages) rank in store order

@@ -8,10 +8,11 @@ Calls block; callers run them in a worker thread. Each generator serialises its 
 calls with a lock, since neither runtime's model object is safe to share.
 """
 
-from summarizer.answering.generation.base import SEED, Generation, Generator, cpu_count
+from summarizer.answering.generation.base import SEED, Generation, Generator
 from summarizer.answering.generation.factory import RUNTIMES, load_generator
 from summarizer.answering.generation.llama_cpp_runtime import LlamaCppGenerator, plain_cpu_buffers
 from summarizer.answering.generation.transformers_runtime import TransformersGenerator
+from summarizer.cpus import cpu_count
 
 __all__ = ["SEED", "Generation", "Generator", "cpu_count", "RUNTIMES", "load_generator", "LlamaCppGenerator",
            "plain_cpu_buffers", "TransformersGenerator"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 
-from summarizer.answering.generation.base import Generator, cpu_count
+from summarizer.answering.generation.base import Generator
 from summarizer.answering.generation.llama_cpp_runtime import LlamaCppGenerator
 from summarizer.answering.generation.transformers_runtime import TransformersGenerator
 from summarizer.answering.model_files import ModelError, ModelFile
+from summarizer.cpus import cpu_count
 
 _GGUF_MAGIC = b"GGUF"
 AUTO = "auto"
